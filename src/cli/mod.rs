@@ -1,0 +1,63 @@
+//! The `divcollapse` command line: argument parsing and the subcommands.
+//!
+//! Library code returns typed errors; this edge turns them into messages (with their
+//! causes) and an exit code. Logs go to stderr through `tracing` (`RUST_LOG` sets the
+//! level); results go to files and, where a contract says so, JSON on stdout.
+
+mod demo;
+mod info;
+mod paper;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Measures where output diversity collapses in post-training.
+#[derive(Debug, Parser)]
+#[command(name = "divcollapse", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The main job on the embedded default: everything the tool can run without a GPU
+    /// or downloaded checkpoints, with a report, tables and figures.
+    Demo(demo::DemoArgs),
+    /// Work on the paper's published numbers (shipped with the tool).
+    Paper {
+        #[command(subcommand)]
+        command: paper::PaperCommand,
+    },
+    /// Tool version, asset status and compute devices.
+    Info,
+}
+
+/// Parses the command line, runs it and returns the exit code.
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Paper { command } => paper::run(&command),
+        Command::Info => info::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}

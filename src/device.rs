@@ -1,0 +1,180 @@
+//! Backend and device selection.
+//!
+//! Model code is generic over `B: burn::tensor::backend::Backend`; this module picks the
+//! concrete backend at the edge. The CPU backend ([`Cpu`], burn's `flex`) is always
+//! compiled; the CUDA backend only with the crate feature `cuda`.
+//!
+//! burn's CUDA device panics on a worker thread when `libcuda` is missing, so a CUDA
+//! request is checked first by loading the driver library ourselves ([`probe_cuda`]):
+//! a machine without a GPU gets a clear error instead of a panic.
+
+use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
+use std::fmt;
+use std::str::FromStr;
+
+/// The CPU backend (burn `flex`: SIMD kernels, multi-threaded matmul).
+pub type Cpu = burn::backend::Flex;
+
+/// The CUDA backend (burn-cuda), compiled with the crate feature `cuda`.
+#[cfg(feature = "cuda")]
+pub type Cuda = burn::backend::Cuda;
+
+/// Where to run: `cpu`, or `cuda:N` (`cuda` means `cuda:0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceChoice {
+    /// The CPU (flex) backend.
+    #[default]
+    Cpu,
+    /// CUDA device with this ordinal.
+    Cuda(usize),
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cpu => write!(f, "cpu"),
+            Self::Cuda(index) => write!(f, "cuda:{index}"),
+        }
+    }
+}
+
+/// Errors of device selection.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceError {
+    /// The device string is not `cpu`, `cuda` or `cuda:N`.
+    #[error("unknown device `{0}`: expected `cpu`, `cuda` or `cuda:N`")]
+    Unknown(String),
+    /// CUDA was requested but the binary was built without the `cuda` feature.
+    #[error(
+        "device `{0}` requested, but this build has no CUDA support: rebuild with `cargo build --release --features cuda`"
+    )]
+    CudaNotCompiled(DeviceChoice),
+    /// CUDA was requested but the driver or the device is not there.
+    #[error("device `{device}` requested, but CUDA is not usable on this machine: {reason}")]
+    CudaUnavailable {
+        /// The requested device.
+        device: DeviceChoice,
+        /// What the probe found.
+        reason: String,
+    },
+}
+
+impl FromStr for DeviceChoice {
+    type Err = DeviceError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let lowered = text.trim().to_ascii_lowercase();
+        match lowered.as_str() {
+            "cpu" => Ok(Self::Cpu),
+            "cuda" | "gpu" => Ok(Self::Cuda(0)),
+            other => other
+                .strip_prefix("cuda:")
+                .and_then(|index| index.parse().ok())
+                .map(Self::Cuda)
+                .ok_or_else(|| DeviceError::Unknown(text.to_owned())),
+        }
+    }
+}
+
+impl DeviceChoice {
+    /// Checks that the device can be used by this build on this machine.
+    pub fn check(self) -> Result<Self, DeviceError> {
+        match self {
+            Self::Cpu => Ok(self),
+            Self::Cuda(index) => {
+                if !cfg!(feature = "cuda") {
+                    return Err(DeviceError::CudaNotCompiled(self));
+                }
+                let count = probe_cuda().map_err(|reason| DeviceError::CudaUnavailable { device: self, reason })?;
+                if index >= count {
+                    return Err(DeviceError::CudaUnavailable {
+                        device: self,
+                        reason: format!("the driver reports {count} device(s)"),
+                    });
+                }
+                Ok(self)
+            }
+        }
+    }
+}
+
+/// Loads the CUDA driver (`libcuda.so.1`), initialises it and returns the number of
+/// devices, without touching burn. Errors say what is missing.
+pub fn probe_cuda() -> Result<usize, String> {
+    type CuInit = unsafe extern "C" fn(c_uint) -> c_int;
+    type CuDeviceGetCount = unsafe extern "C" fn(*mut c_int) -> c_int;
+
+    let library = ["libcuda.so.1", "libcuda.so"]
+        .iter()
+        .find_map(|name| {
+            let name = CString::new(*name).ok()?;
+            // SAFETY: dlopen with a valid NUL-terminated name; the handle is only used
+            // for dlsym below and intentionally kept open (the driver stays loaded).
+            let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL) };
+            (!handle.is_null()).then_some(handle)
+        })
+        .ok_or_else(|| format!("the CUDA driver library libcuda.so.1 cannot be loaded ({})", dl_error()))?;
+    let symbol = |name: &str| -> Result<*mut c_void, String> {
+        let cname = CString::new(name).map_err(|e| e.to_string())?;
+        // SAFETY: valid handle from dlopen and a NUL-terminated symbol name.
+        let pointer = unsafe { libc::dlsym(library, cname.as_ptr()) };
+        if pointer.is_null() { Err(format!("libcuda has no symbol {name}")) } else { Ok(pointer) }
+    };
+    // SAFETY: the symbols have these C signatures in every CUDA driver API version.
+    let cu_init: CuInit = unsafe { std::mem::transmute::<*mut c_void, CuInit>(symbol("cuInit")?) };
+    let cu_count: CuDeviceGetCount =
+        unsafe { std::mem::transmute::<*mut c_void, CuDeviceGetCount>(symbol("cuDeviceGetCount")?) };
+    // SAFETY: plain driver API calls with valid arguments.
+    let status = unsafe { cu_init(0) };
+    if status != 0 {
+        return Err(format!("cuInit failed with CUDA error {status} (no usable GPU or driver mismatch)"));
+    }
+    let mut count: c_int = 0;
+    // SAFETY: `count` is a valid out-pointer.
+    let status = unsafe { cu_count(&mut count) };
+    if status != 0 {
+        return Err(format!("cuDeviceGetCount failed with CUDA error {status}"));
+    }
+    if count <= 0 {
+        return Err("the CUDA driver reports no devices".to_owned());
+    }
+    Ok(count as usize)
+}
+
+fn dl_error() -> String {
+    // SAFETY: dlerror returns either null or a valid C string owned by libc.
+    let message = unsafe { libc::dlerror() };
+    if message.is_null() {
+        "unknown dlopen error".to_owned()
+    } else {
+        // SAFETY: non-null pointer from dlerror.
+        unsafe { CStr::from_ptr(message as *const c_char) }.to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_strings_parse() {
+        assert_eq!("cpu".parse::<DeviceChoice>().unwrap(), DeviceChoice::Cpu);
+        assert_eq!("cuda".parse::<DeviceChoice>().unwrap(), DeviceChoice::Cuda(0));
+        assert_eq!("CUDA:3".parse::<DeviceChoice>().unwrap(), DeviceChoice::Cuda(3));
+        assert!(matches!("tpu".parse::<DeviceChoice>(), Err(DeviceError::Unknown(_))));
+        assert!(matches!("cuda:x".parse::<DeviceChoice>(), Err(DeviceError::Unknown(_))));
+    }
+
+    #[test]
+    fn cuda_request_without_support_or_gpu_is_a_clear_error_not_a_panic() {
+        let compiled = cfg!(feature = "cuda");
+        match DeviceChoice::Cuda(0).check() {
+            // A machine with a GPU and a CUDA build: nothing to assert beyond success.
+            Ok(_) => assert!(compiled),
+            Err(DeviceError::CudaNotCompiled(_)) => assert!(!compiled),
+            Err(DeviceError::CudaUnavailable { reason, .. }) => assert!(compiled && !reason.is_empty()),
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The study's four diversity metrics and the text handling applied before them.
+//!
+//! Per-input scores are computed over the K outputs of one prompt; the number the paper
+//! reports is their mean over prompts (`per_input_mean`). Definitions follow the authors'
+//! reference code (`lighteval_diversity_metrics.py`) exactly; where the paper's text
+//! differs, the paper's reading is offered as a named option.
+//!
+//! * [`ead`]: expectation-adjusted distinct n-grams (lexical).
+//! * [`sbert`]: one minus the mean pairwise cosine of sentence embeddings (semantic).
+//! * [`vendi`]: the Vendi score, exp of the entropy of the cosine kernel's spectrum.
+//! * [`text`]: think-trace stripping and the NLI sentence splitter.
+//! * [`summary`]: `per_input_mean` / `per_input_std` as the reference aggregates them.
+
+pub mod ead;
+pub mod sbert;
+pub mod summary;
+pub mod text;
+pub mod vendi;
+
+/// What a set-level metric returns when a prompt has fewer than two outputs.
+///
+/// The main pipeline returns a fixed value (0 for SBERT diversity, 1 for Vendi); the
+/// quality-filtered scripts return NaN so that such prompts drop out of means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmallSetPolicy {
+    /// The main pipeline's fixed value (`compute_diversity`).
+    #[default]
+    Pipeline,
+    /// NaN, as the quality-filtered diversity scripts do.
+    Nan,
+}

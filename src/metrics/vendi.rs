@@ -1,0 +1,103 @@
+//! The Vendi score: the exponential of the Shannon entropy of the eigenvalues of the
+//! normalised cosine kernel, read as an effective number of distinct outputs.
+//!
+//! ```text
+//! G = E Eᵀ (cosines; trace m)     P = G / m     λ = eig(P)
+//! VS = exp( −Σ λ ln λ )           1 ≤ VS ≤ m
+//! ```
+//!
+//! Clipping: eigenvalues are clipped from below at `1e-12` before the entropy, exactly
+//! as the main pipeline's `_vendi_score` does (`np.clip(eigvals, 1e-12, None)`). Tiny
+//! negative eigenvalues from rounding therefore contribute about `-1e-12·ln(1e-12)`,
+//! i.e. nothing measurable, and a rank-deficient kernel is handled without NaN. The
+//! quality-filtered scripts' variant (clip at 0, renormalise, drop p ≤ 1e-12) agrees with
+//! this within about 1e-6; both are available through [`VendiVariant`]. The reference
+//! computes in float32; here the Gram matrix and eigenvalues are f64 (from the f32
+//! embeddings), which differs from the reference by well under 1e-4.
+
+use nalgebra::DMatrix;
+
+use super::SmallSetPolicy;
+use super::sbert::EmbeddingSet;
+
+/// The eigenvalue clipping floor of the main pipeline.
+pub const EIGENVALUE_FLOOR: f64 = 1e-12;
+
+/// Which reference implementation's eigenvalue handling to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VendiVariant {
+    /// `_vendi_score` of the main pipeline: clip at 1e-12, no renormalisation.
+    #[default]
+    Pipeline,
+    /// `compute_vendi_score` of the quality-filtered scripts: clip at 0, renormalise,
+    /// drop probabilities ≤ 1e-12.
+    QualityFiltered,
+}
+
+/// The Vendi score of one set of embeddings. Fewer than two embeddings give 1.0 under
+/// [`SmallSetPolicy::Pipeline`] and NaN under [`SmallSetPolicy::Nan`].
+pub fn vendi_score(embeddings: EmbeddingSet<'_>, variant: VendiVariant, policy: SmallSetPolicy) -> f64 {
+    let m = embeddings.len();
+    if m <= 1 {
+        return match policy {
+            SmallSetPolicy::Pipeline => 1.0,
+            SmallSetPolicy::Nan => f64::NAN,
+        };
+    }
+    let eigenvalues = kernel_eigenvalues(embeddings);
+    let entropy = match variant {
+        VendiVariant::Pipeline => {
+            eigenvalues.iter().map(|&l| l.max(EIGENVALUE_FLOOR)).map(|l| -l * l.ln()).sum::<f64>()
+        }
+        VendiVariant::QualityFiltered => {
+            let clipped: Vec<f64> = eigenvalues.iter().map(|&l| l.max(0.0)).collect();
+            let total: f64 = clipped.iter().sum();
+            if total < EIGENVALUE_FLOOR {
+                return 1.0;
+            }
+            clipped.iter().map(|&l| l / total).filter(|&p| p > EIGENVALUE_FLOOR).map(|p| -p * p.ln()).sum()
+        }
+    };
+    entropy.exp()
+}
+
+/// Eigenvalues of `P = G / m` for the Pipeline variant; for the quality-filtered variant
+/// the scale does not matter (it renormalises), so the same values serve both.
+fn kernel_eigenvalues(embeddings: EmbeddingSet<'_>) -> Vec<f64> {
+    let m = embeddings.len();
+    let scale = 1.0 / m as f64;
+    let mut kernel = DMatrix::<f64>::zeros(m, m);
+    for i in 0..m {
+        for j in i..m {
+            let value = embeddings.dot(i, j) * scale;
+            kernel[(i, j)] = value;
+            kernel[(j, i)] = value;
+        }
+    }
+    kernel.symmetric_eigenvalues().iter().copied().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_outputs_count_as_one_mode_and_orthogonal_as_m() {
+        let same = [1.0f32, 0.0, 1.0, 0.0, 1.0, 0.0];
+        let set = EmbeddingSet::new(&same, 2).unwrap();
+        for variant in [VendiVariant::Pipeline, VendiVariant::QualityFiltered] {
+            assert!((vendi_score(set, variant, SmallSetPolicy::Pipeline) - 1.0).abs() < 1e-9);
+        }
+        let orthogonal = [1.0f32, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+        let set = EmbeddingSet::new(&orthogonal, 3).unwrap();
+        assert!((vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline) - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn two_clusters_give_about_two_modes() {
+        // Four outputs in two identical pairs: exactly two equal eigenvalues of 1/2.
+        let data = [1.0f32, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0];
+        let set = EmbeddingSet::new(&data, 2).unwrap();
+        assert!((vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline) - 2.0).abs() < 1e-9);
+    }
+}

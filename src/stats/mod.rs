@@ -1,0 +1,4 @@
+//! Statistics: bootstrap confidence intervals over prompts, paired comparisons between
+//! checkpoints, ratios and shares.
+//!
+//! Not implemented yet.
