@@ -6,6 +6,7 @@
 
 mod demo;
 mod info;
+mod logits;
 mod paper;
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
         #[command(subcommand)]
         command: paper::PaperCommand,
     },
+    /// Logits of one forward pass of an Olmo 3 checkpoint over a token sequence.
+    Logits(logits::LogitsArgs),
     /// Tool version, asset status and compute devices.
     Info,
 }
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Paper { command } => paper::run(&command),
+        Command::Logits(args) => logits::run(&args),
         Command::Info => info::run(),
     };
     match result {

@@ -1,5 +1,23 @@
 //! Olmo 3 in burn: configuration, network, KV cache and checkpoint loading.
 //!
-//! Not implemented yet. This module will hold the faithful Olmo 3 port (post-norm
-//! decoder layers, full-width QK-norm, 3 sliding + 1 full attention layers, YaRN on the
-//! full layers only) that loads Hugging Face safetensors checkpoints as published.
+//! A faithful port of transformers' `Olmo3ForCausalLM` (4.57.6 semantics): post-norm
+//! decoder layers, full-width QK-norm, sliding-window and full attention layers, YaRN on
+//! the full layers only, untied `lm_head`. Generic over the burn backend; pick
+//! [`crate::device::Cpu`] or the CUDA backend at the edge.
+//!
+//! * [`config`]: `config.json` in both transformers schemas.
+//! * [`rope`]: rotate-half RoPE and YaRN inverse frequencies.
+//! * [`model`]: the network, with Hugging Face module names.
+//! * [`cache`]: the KV cache (growing for full layers, a ring for sliding layers).
+//! * [`load`]: strict safetensors loading, single file or sharded.
+
+pub mod cache;
+pub mod config;
+pub mod load;
+pub mod model;
+pub mod rope;
+
+pub use cache::KvCache;
+pub use config::{LayerType, Olmo3Config};
+pub use load::{LoadError, load_olmo3};
+pub use model::Olmo3ForCausalLM;

@@ -1,0 +1,192 @@
+//! The KV cache: a growing cache for full-attention layers and a ring buffer of the last
+//! `W − 1` keys for sliding layers, with the position of every cached key tracked
+//! explicitly (the attention mask is built from positions, not from slot order).
+//!
+//! Keys are cached after RoPE. All sequences of a batch share positions (the K samples
+//! of one prompt), so one position list serves the batch. A prompt is prefilled once at
+//! batch 1 and [`KvCache::repeat_batch`] makes the K-sample cache from it.
+
+use burn::tensor::Tensor;
+use burn::tensor::backend::Backend;
+
+use super::config::{LayerType, Olmo3Config};
+
+/// Keys and values of one layer: `[batch, kv_heads, slots, head_dim]`, with the token
+/// position held in each slot (`None` for a ring slot not written yet).
+#[derive(Debug, Clone)]
+pub struct CachedKeys<B: Backend> {
+    /// Keys (post-RoPE).
+    pub keys: Tensor<B, 4>,
+    /// Values.
+    pub values: Tensor<B, 4>,
+    /// Position of the token in each slot.
+    pub positions: Vec<Option<usize>>,
+}
+
+/// The cache of one layer.
+#[derive(Debug, Clone)]
+enum LayerCache<B: Backend> {
+    /// Full attention: every past key, in order.
+    Full(Option<CachedKeys<B>>),
+    /// Sliding attention: a ring of `capacity = W − 1` slots; slot of position p is p mod capacity.
+    Ring { capacity: usize, state: Option<CachedKeys<B>> },
+}
+
+/// The KV cache of a whole model.
+#[derive(Debug, Clone)]
+pub struct KvCache<B: Backend> {
+    layers: Vec<LayerCache<B>>,
+    seen: usize,
+}
+
+impl<B: Backend> KvCache<B> {
+    /// An empty cache shaped for `config`.
+    pub fn new(config: &Olmo3Config) -> Self {
+        let layers = config
+            .layer_types
+            .iter()
+            .map(|kind| match kind {
+                LayerType::Full => LayerCache::Full(None),
+                LayerType::Sliding => LayerCache::Ring { capacity: config.sliding_window - 1, state: None },
+            })
+            .collect();
+        Self { layers, seen: 0 }
+    }
+
+    /// Number of tokens processed so far (the position of the next token).
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
+    /// Empties the cache (positions restart at 0).
+    pub fn reset(&mut self) {
+        for layer in &mut self.layers {
+            match layer {
+                LayerCache::Full(state) | LayerCache::Ring { state, .. } => *state = None,
+            }
+        }
+        self.seen = 0;
+    }
+
+    /// The cache repeated `times` along the batch dimension: a batch-1 prefill becomes
+    /// the starting cache of `times` samples.
+    pub fn repeat_batch(&self, times: usize) -> Self {
+        let repeat = |state: &Option<CachedKeys<B>>| {
+            state.as_ref().map(|s| CachedKeys {
+                keys: s.keys.clone().repeat_dim(0, times),
+                values: s.values.clone().repeat_dim(0, times),
+                positions: s.positions.clone(),
+            })
+        };
+        let layers = self
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                LayerCache::Full(state) => LayerCache::Full(repeat(state)),
+                LayerCache::Ring { capacity, state } => LayerCache::Ring { capacity: *capacity, state: repeat(state) },
+            })
+            .collect();
+        Self { layers, seen: self.seen }
+    }
+
+    /// Keeps only the batch rows in `rows` (e.g. to drop finished samples).
+    pub fn select_batch(&self, rows: &[usize], device: &B::Device) -> Self {
+        let index = Tensor::<B, 1, burn::tensor::Int>::from_data(
+            burn::tensor::TensorData::new(rows.iter().map(|&r| r as i64).collect::<Vec<_>>(), [rows.len()]),
+            device,
+        );
+        let select = |state: &Option<CachedKeys<B>>| {
+            state.as_ref().map(|s| CachedKeys {
+                keys: s.keys.clone().select(0, index.clone()),
+                values: s.values.clone().select(0, index.clone()),
+                positions: s.positions.clone(),
+            })
+        };
+        let layers = self
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                LayerCache::Full(state) => LayerCache::Full(select(state)),
+                LayerCache::Ring { capacity, state } => LayerCache::Ring { capacity: *capacity, state: select(state) },
+            })
+            .collect();
+        Self { layers, seen: self.seen }
+    }
+
+    /// Marks `count` more tokens as processed (called once per forward pass).
+    pub(crate) fn advance(&mut self, count: usize) {
+        self.seen += count;
+    }
+
+    /// Appends the new keys and values of `layer` (shape `[batch, kv_heads, T, d]`,
+    /// tokens at `positions`) and returns everything the new queries may attend to.
+    pub(crate) fn update(
+        &mut self,
+        layer: usize,
+        keys: Tensor<B, 4>,
+        values: Tensor<B, 4>,
+        positions: &[usize],
+    ) -> CachedKeys<B> {
+        let new_positions: Vec<Option<usize>> = positions.iter().copied().map(Some).collect();
+        match &mut self.layers[layer] {
+            LayerCache::Full(state) => {
+                let combined = match state.take() {
+                    None => CachedKeys { keys, values, positions: new_positions },
+                    Some(old) => CachedKeys {
+                        keys: Tensor::cat(vec![old.keys, keys], 2),
+                        values: Tensor::cat(vec![old.values, values], 2),
+                        positions: old.positions.into_iter().chain(new_positions).collect(),
+                    },
+                };
+                *state = Some(combined.clone());
+                combined
+            }
+            LayerCache::Ring { capacity, state } => {
+                let capacity = *capacity;
+                let attend = match state {
+                    None => CachedKeys { keys: keys.clone(), values: values.clone(), positions: new_positions },
+                    Some(ring) => CachedKeys {
+                        keys: Tensor::cat(vec![ring.keys.clone(), keys.clone()], 2),
+                        values: Tensor::cat(vec![ring.values.clone(), values.clone()], 2),
+                        positions: ring.positions.iter().copied().chain(new_positions).collect(),
+                    },
+                };
+                if capacity > 0 {
+                    write_ring(state, capacity, keys, values, positions);
+                }
+                attend
+            }
+        }
+    }
+}
+
+/// Writes the last `min(T, capacity)` new tokens into their ring slots (at most two
+/// contiguous runs, since the slots wrap at most once).
+fn write_ring<B: Backend>(
+    state: &mut Option<CachedKeys<B>>,
+    capacity: usize,
+    keys: Tensor<B, 4>,
+    values: Tensor<B, 4>,
+    positions: &[usize],
+) {
+    let [batch, heads, count, width] = keys.dims();
+    let ring = state.get_or_insert_with(|| CachedKeys {
+        keys: Tensor::<B, 4>::zeros([batch, heads, capacity, width], &keys.device()).cast(keys.dtype()),
+        values: Tensor::<B, 4>::zeros([batch, heads, capacity, width], &values.device()).cast(values.dtype()),
+        positions: vec![None; capacity],
+    });
+    let kept = count.min(capacity);
+    let mut offset = count - kept; // index into the new tokens
+    while offset < count {
+        let slot = positions[offset] % capacity;
+        let run = (capacity - slot).min(count - offset);
+        let source = |t: &Tensor<B, 4>| t.clone().narrow(2, offset, run);
+        ring.keys = ring.keys.clone().slice_assign([0..batch, 0..heads, slot..slot + run, 0..width], source(&keys));
+        ring.values =
+            ring.values.clone().slice_assign([0..batch, 0..heads, slot..slot + run, 0..width], source(&values));
+        for i in 0..run {
+            ring.positions[slot + i] = Some(positions[offset + i]);
+        }
+        offset += run;
+    }
+}
