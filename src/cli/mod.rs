@@ -7,6 +7,7 @@
 mod demo;
 mod info;
 mod logits;
+mod olmo3_check;
 mod paper;
 
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     },
     /// Logits of one forward pass of an Olmo 3 checkpoint over a token sequence.
     Logits(logits::LogitsArgs),
+    /// Check the Olmo 3 port on a device (f32 and bf16) against the golden fixtures and
+    /// measure batched decode throughput.
+    Olmo3Check(olmo3_check::Olmo3CheckArgs),
     /// Tool version, asset status and compute devices.
     Info,
 }
@@ -45,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Paper { command } => paper::run(&command),
         Command::Logits(args) => logits::run(&args),
+        Command::Olmo3Check(args) => olmo3_check::run(&args),
         Command::Info => info::run(),
     };
     match result {

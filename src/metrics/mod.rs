@@ -8,10 +8,12 @@
 //! * [`ead`]: expectation-adjusted distinct n-grams (lexical).
 //! * [`sbert`]: one minus the mean pairwise cosine of sentence embeddings (semantic).
 //! * [`vendi`]: the Vendi score, exp of the entropy of the cosine kernel's spectrum.
+//! * [`nli`]: NLI diversity with the reference's sentence-pair sampling (scorer supplied).
 //! * [`text`]: think-trace stripping and the NLI sentence splitter.
 //! * [`summary`]: `per_input_mean` / `per_input_std` as the reference aggregates them.
 
 pub mod ead;
+pub mod nli;
 pub mod sbert;
 pub mod summary;
 pub mod text;

@@ -10,8 +10,10 @@
 //! * [`model`]: the network, with Hugging Face module names.
 //! * [`cache`]: the KV cache (growing for full layers, a ring for sliding layers).
 //! * [`load`]: strict safetensors loading, single file or sharded.
+//! * [`check`]: the golden fixtures and a decode benchmark on any backend (GPU check).
 
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod load;
 pub mod model;

@@ -1,0 +1,59 @@
+//! `divcollapse olmo3-check`: the Olmo 3 golden fixtures and a batch-16 decode
+//! benchmark on a chosen device, in f32 and bf16 (how CUDA is verified; `scripts/gpu-check`).
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use burn::tensor::FloatDType;
+use burn::tensor::backend::Backend;
+use clap::Args;
+
+use crate::device::DeviceChoice;
+use crate::olmo3::check::{check_fixture, decode_throughput};
+
+#[derive(Debug, Args)]
+pub(crate) struct Olmo3CheckArgs {
+    /// Folder holding the fixture folders (mha_legacy, gqa_v5, bf16_legacy).
+    #[arg(long, default_value = "tests/golden/olmo3")]
+    fixtures: PathBuf,
+    /// `cpu` or `cuda[:N]`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Sequences decoded together in the throughput measurement.
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Tokens generated per sequence in the throughput measurement.
+    #[arg(long, default_value_t = 128)]
+    steps: usize,
+}
+
+pub(crate) fn run(args: &Olmo3CheckArgs) -> anyhow::Result<()> {
+    let device: DeviceChoice = args.device.parse()?;
+    match device.check()? {
+        DeviceChoice::Cpu => check::<crate::device::Cpu>(args, &Default::default()),
+        #[cfg(feature = "cuda")]
+        DeviceChoice::Cuda(index) => check::<crate::device::Cuda>(args, &burn::backend::cuda::CudaDevice::new(index)),
+        #[cfg(not(feature = "cuda"))]
+        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
+    }
+}
+
+fn check<B: Backend>(args: &Olmo3CheckArgs, device: &B::Device) -> anyhow::Result<()> {
+    let mut failures = 0;
+    for fixture in ["mha_legacy", "gqa_v5", "bf16_legacy"] {
+        let folder = args.fixtures.join(fixture);
+        for dtype in [FloatDType::F32, FloatDType::BF16] {
+            let result = check_fixture::<B>(&folder, device, dtype)?;
+            failures += usize::from(!result.passed);
+            println!("{}", serde_json::to_string(&result)?);
+        }
+    }
+    for dtype in [FloatDType::F32, FloatDType::BF16] {
+        let result = decode_throughput::<B>(&args.fixtures.join("gqa_v5"), device, dtype, args.batch, args.steps)?;
+        println!("{}", serde_json::to_string(&result)?);
+    }
+    if failures > 0 {
+        bail!("{failures} fixture check(s) outside tolerance");
+    }
+    Ok(())
+}
