@@ -159,3 +159,17 @@ fn logits_cli_prints_every_position_from_one_forward_pass() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("entry 2"));
 }
+
+#[test]
+fn olmo3_check_passes_on_the_cpu_in_f32_and_bf16() {
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["olmo3-check", "--device", "cpu", "--batch", "2", "--steps", "4", "--fixtures"])
+        .arg(fixture(""))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let results: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(results.iter().filter(|r| r["passed"] == true).count(), 6, "{stdout}");
+    assert_eq!(results.iter().filter(|r| r["tokens_per_second"].as_f64().is_some_and(|t| t > 0.0)).count(), 2);
+}

@@ -3,12 +3,15 @@
 //! a batched decode throughput measurement. `divcollapse olmo3-check` drives it; it is
 //! how the CUDA backend is verified on a GPU machine (`scripts/gpu-check`).
 //!
-//! Tolerances: f32 1e-4 absolute on logits, as on the CPU. bf16: max |Δlogit| ≤ 0.15 and
-//! the arg-max token agrees at ≥ 90% of positions. Why: bf16 keeps 8 significant bits
-//! (unit roundoff 2⁻⁸ ≈ 3.9e-3), and every activation is rounded after each of the ~10
-//! matmuls and norms per layer; with logits of magnitude up to ~6 the expected
-//! accumulated error is a few 1e-2, so 0.15 leaves room without hiding a real bug
-//! (the usual porting mistakes shift logits by 0.6–6, see the fixtures' README).
+//! Tolerances: f32 1e-4 absolute on logits, as on the CPU. bf16: max |Δlogit| ≤ 5% of the
+//! largest reference |logit|, and the arg-max token agrees at ≥ 90% of positions. Why:
+//! bf16 keeps 8 significant bits (unit roundoff 2⁻⁸ ≈ 0.39%), and the activations are
+//! rounded after each of the ~10 matmuls and norms of every layer; independent rounding
+//! errors over 4–6 layers grow to about √50 · 0.39% ≈ 2.8% of the logit scale. Measured
+//! with the CPU backend in bf16: 0.13–0.16 on logits of magnitude ≈ 6 (2.2–2.7%). The
+//! usual porting mistakes shift logits by 0.6–6 (the fixtures' README), far above it.
+//! Greedy continuations are reported, not required, in bf16: one flipped near-tie changes
+//! everything after it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,8 +25,8 @@ use super::{KvCache, LoadError, load_olmo3};
 
 /// f32 tolerance on logits.
 pub const F32_TOLERANCE: f32 = 1e-4;
-/// bf16 tolerance on logits (see the module docs).
-pub const BF16_TOLERANCE: f32 = 0.15;
+/// bf16 tolerance on logits, relative to the largest reference |logit| (module docs).
+pub const BF16_RELATIVE_TOLERANCE: f32 = 0.05;
 /// Minimum share of positions whose arg-max agrees, in bf16.
 pub const BF16_MIN_ARGMAX_AGREEMENT: f64 = 0.9;
 
@@ -127,7 +130,10 @@ pub fn check_fixture<B: Backend>(
     let greedy_matching =
         generated.iter().zip(&expected.greedy_ids[expected.greedy_prompt.len()..]).take_while(|(a, b)| a == b).count();
     let passed = match dtype {
-        FloatDType::BF16 => max_abs_error <= BF16_TOLERANCE && argmax_agreement >= BF16_MIN_ARGMAX_AGREEMENT,
+        FloatDType::BF16 => {
+            let scale = expected.logits.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            max_abs_error <= BF16_RELATIVE_TOLERANCE * scale && argmax_agreement >= BF16_MIN_ARGMAX_AGREEMENT
+        }
         _ => max_abs_error <= F32_TOLERANCE && greedy_matching == greedy_total,
     };
     Ok(FixtureCheck {
