@@ -20,14 +20,17 @@
 //! | [`plot`] | publication figures (PNG and SVG, embedded font) |
 //! | [`lab`] | the miniature lineage trained on a CPU |
 //! | [`pycompat`] | Python semantics the reference relies on (whitespace, `random`) |
+//! | [`data`] | reading and writing run files (generation JSONL, tables) |
 //! | [`device`] | backend and device selection (CPU, CUDA) |
 //! | [`assets`] | where the fetched models, tokenizer and task data live |
 //! | [`cli`] | the `divcollapse` command line |
 //! | [`provenance`] | what produced an output: hashes, versions, parameters |
+//! | [`weights`] | reading safetensors checkpoints (single or sharded) strictly |
 
 pub mod analysis;
 pub mod assets;
 pub mod cli;
+pub mod data;
 pub mod device;
 pub mod encoders;
 pub mod generate;
@@ -39,6 +42,7 @@ pub mod provenance;
 pub mod pycompat;
 pub mod stats;
 pub mod tasks;
+pub mod weights;
 
 /// The tool's version, recorded in every output it writes.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,6 +6,7 @@ use std::process::Command;
 use burn::tensor::FloatDType;
 use diversity_collapse::device::Cpu;
 use diversity_collapse::olmo3::{LoadError, load_olmo3};
+use diversity_collapse::weights::WeightsError;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 fn fixture(name: &str) -> PathBuf {
@@ -53,7 +54,7 @@ fn truncated_safetensors_is_reported_with_the_file() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     let error = load(dir.path()).unwrap_err();
-    assert!(matches!(error, LoadError::Safetensors { .. }), "{error}");
+    assert!(matches!(error, LoadError::Weights(WeightsError::Safetensors { .. })), "{error}");
     assert!(error.to_string().contains("model.safetensors"), "{error}");
 }
 
@@ -70,7 +71,9 @@ fn missing_unexpected_and_misshapen_tensors_are_all_listed() {
         entries.push(("model.rotary_emb.inv_freq".into(), Dtype::F32, vec![2], vec![0; 8]));
     });
     let error = load(dir.path()).unwrap_err();
-    let LoadError::Mismatch { missing, unexpected, wrong_shape, .. } = &error else { panic!("{error}") };
+    let LoadError::Weights(WeightsError::Mismatch { missing, unexpected, wrong_shape, .. }) = &error else {
+        panic!("{error}")
+    };
     assert_eq!(missing, &[("model.layers.0.mlp.up_proj.weight".to_owned(), vec![160, 64])]);
     assert_eq!(unexpected, &[("model.layers.0.extra.weight".to_owned(), vec![2])]);
     assert_eq!(wrong_shape, &[("model.layers.2.self_attn.q_norm.weight".to_owned(), vec![64], vec![32])]);
@@ -88,7 +91,10 @@ fn an_unsupported_dtype_names_the_tensor() {
         norm.1 = Dtype::I32;
     });
     let error = load(dir.path()).unwrap_err();
-    assert!(matches!(&error, LoadError::Dtype { name, .. } if name == "model.norm.weight"), "{error}");
+    assert!(
+        matches!(&error, LoadError::Weights(WeightsError::Dtype { name, .. }) if name == "model.norm.weight"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -107,7 +113,7 @@ fn config_and_index_problems_name_the_file_and_key() {
     let empty = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("mha_legacy").join("config.json"), empty.path().join("config.json")).unwrap();
     let error = load(empty.path()).unwrap_err();
-    assert!(matches!(error, LoadError::NoWeights { .. }), "{error}");
+    assert!(matches!(error, LoadError::Weights(WeightsError::NoWeights { .. })), "{error}");
 }
 
 #[test]

@@ -5,10 +5,12 @@
 //! level); results go to files and, where a contract says so, JSON on stdout.
 
 mod demo;
+mod embed;
 mod info;
 mod logits;
 mod olmo3_check;
 mod paper;
+mod score;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,10 @@ enum Command {
         #[command(subcommand)]
         command: paper::PaperCommand,
     },
+    /// Sentence embeddings of the `text` field of a JSONL file (sentence-transformers).
+    Embed(embed::EmbedArgs),
+    /// Score a generation file with the diversity metrics (per-prompt table + summary).
+    Score(score::ScoreArgs),
     /// Logits of one forward pass of an Olmo 3 checkpoint over a token sequence.
     Logits(logits::LogitsArgs),
     /// Check the Olmo 3 port on a device (f32 and bf16) against the golden fixtures and
@@ -48,6 +54,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Paper { command } => paper::run(&command),
+        Command::Embed(args) => embed::run(&args),
+        Command::Score(args) => score::run(&args),
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),
         Command::Info => info::run(),

@@ -11,9 +11,11 @@
 //! * [`nli`]: NLI diversity with the reference's sentence-pair sampling (scorer supplied).
 //! * [`text`]: think-trace stripping and the NLI sentence splitter.
 //! * [`summary`]: `per_input_mean` / `per_input_std` as the reference aggregates them.
+//! * [`per_prompt`]: scoring generation records and the per-prompt table.
 
 pub mod ead;
 pub mod nli;
+pub mod per_prompt;
 pub mod sbert;
 pub mod summary;
 pub mod text;

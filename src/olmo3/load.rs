@@ -7,17 +7,17 @@
 //! and shape. f32, f16, bf16 and f64 on disk are accepted; tensors are created on the
 //! device in the dtype the caller asks for (f32 on CPU; bf16 or f32 on CUDA).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use burn::module::Param;
 use burn::nn::{Embedding, Linear};
 use burn::tensor::backend::Backend;
-use burn::tensor::{FloatDType, Tensor, TensorData};
-use safetensors::{Dtype, SafeTensors};
+use burn::tensor::{FloatDType, Tensor};
 
 use super::config::{ConfigError, Olmo3Config};
 use super::model::{Olmo3Attention, Olmo3DecoderLayer, Olmo3ForCausalLM, Olmo3Mlp, Olmo3Model, Olmo3RmsNorm};
+use crate::weights::{HostTensors, WeightsError};
 
 /// Errors loading a checkpoint.
 #[derive(Debug, thiserror::Error)]
@@ -26,76 +26,9 @@ pub enum LoadError {
     /// `config.json` is missing or invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// No weights file was found.
-    #[error("{folder}: no model.safetensors or model.safetensors.index.json")]
-    NoWeights {
-        /// The checkpoint folder.
-        folder: PathBuf,
-    },
-    /// A file cannot be read.
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The shard index is not valid JSON or lacks `weight_map`.
-    #[error("{path}: invalid shard index: {problem}")]
-    Index {
-        /// The index file.
-        path: PathBuf,
-        /// What is wrong.
-        problem: String,
-    },
-    /// A safetensors file is truncated or its header is invalid.
-    #[error("{path}: invalid safetensors file: {problem}")]
-    Safetensors {
-        /// The file.
-        path: PathBuf,
-        /// The safetensors library's message.
-        problem: String,
-    },
-    /// A tensor is stored in a dtype this loader does not read.
-    #[error("{path}: tensor `{name}` has unsupported dtype {dtype} (expected F32, F16, BF16 or F64)")]
-    Dtype {
-        /// The file.
-        path: PathBuf,
-        /// The tensor.
-        name: String,
-        /// Its dtype.
-        dtype: String,
-    },
-    /// Tensors are missing, unexpected, or of the wrong shape.
-    #[error("{folder}: checkpoint does not match config.json:{}", describe_mismatch(.missing, .unexpected, .wrong_shape))]
-    Mismatch {
-        /// The checkpoint folder.
-        folder: PathBuf,
-        /// Expected tensors not found, with their expected shapes.
-        missing: Vec<(String, Vec<usize>)>,
-        /// Tensors found that the model has no place for, with their shapes.
-        unexpected: Vec<(String, Vec<usize>)>,
-        /// `(name, expected shape, found shape)`.
-        wrong_shape: Vec<(String, Vec<usize>, Vec<usize>)>,
-    },
-}
-
-fn describe_mismatch(
-    missing: &[(String, Vec<usize>)],
-    unexpected: &[(String, Vec<usize>)],
-    wrong: &[(String, Vec<usize>, Vec<usize>)],
-) -> String {
-    let mut text = String::new();
-    for (name, shape) in missing {
-        text.push_str(&format!("\n  missing tensor {name} (expected shape {shape:?})"));
-    }
-    for (name, shape) in unexpected {
-        text.push_str(&format!("\n  unexpected tensor {name} (shape {shape:?})"));
-    }
-    for (name, expected, found) in wrong {
-        text.push_str(&format!("\n  tensor {name} has shape {found:?}, expected {expected:?}"));
-    }
-    text
+    /// The weights are missing, unreadable, or do not match the configuration.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
 }
 
 /// Buffers that some exports carry and the model recomputes.
@@ -135,72 +68,6 @@ pub fn expected_tensors(config: &Olmo3Config) -> BTreeMap<String, Vec<usize>> {
     expected
 }
 
-/// A loaded checkpoint folder's weight files, in reading order.
-fn weight_files(folder: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let single = folder.join("model.safetensors");
-    if single.is_file() {
-        return Ok(vec![single]);
-    }
-    let index = folder.join("model.safetensors.index.json");
-    if !index.is_file() {
-        return Err(LoadError::NoWeights { folder: folder.to_owned() });
-    }
-    let text = std::fs::read_to_string(&index).map_err(|source| LoadError::Io { path: index.clone(), source })?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|error| LoadError::Index { path: index.clone(), problem: error.to_string() })?;
-    let map = value
-        .get("weight_map")
-        .and_then(|m| m.as_object())
-        .ok_or_else(|| LoadError::Index { path: index.clone(), problem: "no `weight_map` object".to_owned() })?;
-    let mut shards = BTreeSet::new();
-    for (name, file) in map {
-        let file = file.as_str().ok_or_else(|| LoadError::Index {
-            path: index.clone(),
-            problem: format!("`weight_map.{name}` is not a file name"),
-        })?;
-        shards.insert(file.to_owned());
-    }
-    Ok(shards.into_iter().map(|file| folder.join(file)).collect())
-}
-
-/// Converts one stored tensor to f32 values.
-fn to_f32(path: &Path, name: &str, dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>, LoadError> {
-    let values = match dtype {
-        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-        Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-        Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-        Dtype::F64 => bytes
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
-            .collect(),
-        other => {
-            return Err(LoadError::Dtype { path: path.to_owned(), name: name.to_owned(), dtype: format!("{other:?}") });
-        }
-    };
-    Ok(values)
-}
-
-/// Host copies of a checkpoint's tensors by name: shape and f32 values.
-type HostTensors = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
-
-/// Reads all tensors of `files` as f32 host data.
-fn read_tensors(files: &[PathBuf]) -> Result<HostTensors, LoadError> {
-    let mut tensors = BTreeMap::new();
-    for path in files {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
-        let file = SafeTensors::deserialize(&bytes)
-            .map_err(|error| LoadError::Safetensors { path: path.clone(), problem: error.to_string() })?;
-        for (name, view) in file.tensors() {
-            if ignorable(&name) {
-                continue;
-            }
-            let values = to_f32(path, &name, view.dtype(), view.data())?;
-            tensors.insert(name, (view.shape().to_vec(), values));
-        }
-    }
-    Ok(tensors)
-}
-
 /// Loads `folder` (a Hugging Face Olmo 3 checkpoint) onto `device`, with weights in
 /// `dtype` (f32 on CPU; bf16 or f32 on CUDA).
 pub fn load_olmo3<B: Backend>(
@@ -209,34 +76,9 @@ pub fn load_olmo3<B: Backend>(
     dtype: FloatDType,
 ) -> Result<Olmo3ForCausalLM<B>, LoadError> {
     let config = Olmo3Config::from_file(&folder.join("config.json"))?;
-    let files = weight_files(folder)?;
-    let mut tensors = read_tensors(&files)?;
-
-    let expected = expected_tensors(&config);
-    let mut missing = Vec::new();
-    let mut wrong_shape = Vec::new();
-    for (name, shape) in &expected {
-        match tensors.get(name) {
-            None => missing.push((name.clone(), shape.clone())),
-            Some((found, _)) if found != shape => wrong_shape.push((name.clone(), shape.clone(), found.clone())),
-            Some(_) => {}
-        }
-    }
-    let unexpected: Vec<(String, Vec<usize>)> = tensors
-        .iter()
-        .filter(|(name, _)| !expected.contains_key(*name))
-        .map(|(name, (shape, _))| (name.clone(), shape.clone()))
-        .collect();
-    if !missing.is_empty() || !unexpected.is_empty() || !wrong_shape.is_empty() {
-        return Err(LoadError::Mismatch { folder: folder.to_owned(), missing, unexpected, wrong_shape });
-    }
-
-    let mut take = |name: &str| -> (Vec<usize>, Vec<f32>) { tensors.remove(name).expect("checked above") };
-    let mut tensor = |name: &str| -> Tensor<B, 2> {
-        let (shape, values) = take(name);
-        let data = TensorData::new(values, [shape[0], shape[1]]);
-        Tensor::<B, 2>::from_data(data, device).cast(dtype)
-    };
+    let mut tensors = HostTensors::read_folder(folder, ignorable)?;
+    tensors.check(folder, &expected_tensors(&config))?;
+    let mut tensor = |name: &str| -> Tensor<B, 2> { tensors.take::<B, 2>(name, device, dtype) };
     // Linear layers store [out, in] in PyTorch; burn's Linear multiplies by [in, out].
     let linear = |weight: Tensor<B, 2>| Linear { weight: Param::from_tensor(weight.transpose()), bias: None };
     let embed = tensor("model.embed_tokens.weight");
@@ -255,8 +97,7 @@ pub fn load_olmo3<B: Backend>(
         ));
     }
     let mut vector = |name: &str| -> Olmo3RmsNorm<B> {
-        let (shape, values) = tensors.remove(name).expect("checked above");
-        let weight = Tensor::<B, 1>::from_data(TensorData::new(values, [shape[0]]), device).cast(dtype);
+        let weight = tensors.take::<B, 1>(name, device, dtype);
         Olmo3RmsNorm { weight: Param::from_tensor(weight), eps: config.rms_norm_eps }
     };
     let layers = layer_weights

@@ -1,0 +1,85 @@
+//! `divcollapse embed --encoder DIR --input FILE --format json`: sentence embeddings
+//! (normalised, as sentence-transformers' `encode(normalize_embeddings=True)`) of the
+//! `text` field of every line of a JSONL file, as `{"embeddings": [[f32; dim], ...]}`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use burn::tensor::backend::Backend;
+use clap::{Args, ValueEnum};
+
+use crate::device::DeviceChoice;
+use crate::encoders::SentenceEncoder;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    /// `{"embeddings": [[f32; dim] per text]}`.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmbedArgs {
+    /// sentence-transformers folder (e.g. assets/models/all-mpnet-base-v2).
+    #[arg(long)]
+    encoder: PathBuf,
+    /// JSONL file with a `text` field on every line.
+    #[arg(long)]
+    input: PathBuf,
+    /// `cpu` or `cuda[:N]`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Texts encoded together.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+}
+
+/// Reads the `text` field of every line; errors name the file and the line.
+pub(crate) fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
+    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut texts = Vec::new();
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let number = index + 1;
+        let line = line.with_context(|| format!("{}:{number}: cannot read the line (not UTF-8?)", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("{}:{number}: invalid JSON", path.display()))?;
+        match value.get("text") {
+            Some(serde_json::Value::String(text)) => texts.push(text.clone()),
+            Some(other) => bail!("{}:{number}: field `text` must be a string, found {other}", path.display()),
+            None => bail!("{}:{number}: no field `text`", path.display()),
+        }
+    }
+    Ok(texts)
+}
+
+pub(crate) fn run(args: &EmbedArgs) -> anyhow::Result<()> {
+    let texts = read_texts(&args.input)?;
+    let device: DeviceChoice = args.device.parse()?;
+    let embeddings = match device.check()? {
+        DeviceChoice::Cpu => embed::<crate::device::Cpu>(args, &texts, &Default::default())?,
+        #[cfg(feature = "cuda")]
+        DeviceChoice::Cuda(index) => {
+            embed::<crate::device::Cuda>(args, &texts, &burn::backend::cuda::CudaDevice::new(index))?
+        }
+        #[cfg(not(feature = "cuda"))]
+        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
+    };
+    let Format::Json = args.format;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    serde_json::to_writer(&mut out, &serde_json::json!({ "embeddings": embeddings }))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn embed<B: Backend>(args: &EmbedArgs, texts: &[String], device: &B::Device) -> anyhow::Result<Vec<Vec<f32>>> {
+    let encoder = SentenceEncoder::<B>::load(&args.encoder, device)
+        .with_context(|| format!("loading the encoder {}", args.encoder.display()))?;
+    Ok(encoder.encode(texts, args.batch_size)?)
+}

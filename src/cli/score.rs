@@ -1,0 +1,159 @@
+//! `divcollapse score --generations FILE.jsonl --metrics ead,sbert,vendi [--encoder DIR]
+//! [--ead-vocab 50257] [--model-name NAME] --out FILE.{parquet,csv,jsonl} [--summary FILE.json]`
+//!
+//! Scores every prompt of a generation file (streamed; embeddings per prompt, each
+//! distinct text once) and writes the per-prompt table and, optionally, a summary with
+//! `per_input_mean` and `per_input_std` per metric.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use burn::tensor::backend::Backend;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::data::generations::GenerationReader;
+use crate::device::DeviceChoice;
+use crate::encoders::SentenceEncoder;
+use crate::metrics::ead::EadConfig;
+use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
+use crate::provenance::{Provenance, sha256_file};
+
+#[derive(Debug, Args)]
+pub(crate) struct ScoreArgs {
+    /// Generation JSONL (one prompt per line with its outputs).
+    #[arg(long)]
+    generations: PathBuf,
+    /// Comma-separated metrics: ead, sbert, vendi (nli needs the NLI model, not yet available).
+    #[arg(long, default_value = "ead,sbert,vendi")]
+    metrics: String,
+    /// sentence-transformers folder for sbert and vendi (default: the fetched all-mpnet-base-v2).
+    #[arg(long)]
+    encoder: Option<PathBuf>,
+    /// NLI model folder (roberta-large-mnli).
+    #[arg(long)]
+    nli_model: Option<PathBuf>,
+    /// EAD vocabulary size V (50257 reproduces the reference's code path).
+    #[arg(long, default_value_t = crate::metrics::ead::DEFAULT_VOCAB_SIZE)]
+    ead_vocab: u64,
+    /// Model name written in every row (default: the file's stem).
+    #[arg(long)]
+    model_name: Option<String>,
+    /// Per-prompt table: .parquet, .csv or .jsonl.
+    #[arg(long)]
+    out: PathBuf,
+    /// Summary JSON with per_input_mean and per_input_std per metric.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// Report and skip malformed lines instead of failing on the first.
+    #[arg(long)]
+    skip_bad_lines: bool,
+    /// `cpu` or `cuda[:N]` for the encoder.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Texts per encoder batch.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+}
+
+pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
+    let mut metrics: Vec<Metric> = args
+        .metrics
+        .split(',')
+        .filter(|m| !m.trim().is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    metrics.sort();
+    metrics.dedup();
+    if metrics.is_empty() {
+        bail!("--metrics: no metric given");
+    }
+    if metrics.contains(&Metric::Nli) {
+        bail!(
+            "--metrics nli: the NLI model (RoBERTa sequence classification) is not implemented in this version; \
+             score ead, sbert and vendi"
+        );
+    }
+    let device: DeviceChoice = args.device.parse()?;
+    match device.check()? {
+        DeviceChoice::Cpu => score::<crate::device::Cpu>(args, &metrics, &Default::default()),
+        #[cfg(feature = "cuda")]
+        DeviceChoice::Cuda(index) => {
+            score::<crate::device::Cuda>(args, &metrics, &burn::backend::cuda::CudaDevice::new(index))
+        }
+        #[cfg(not(feature = "cuda"))]
+        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
+    }
+}
+
+fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -> anyhow::Result<()> {
+    let needs_encoder = metrics.iter().any(|m| matches!(m, Metric::Sbert | Metric::Vendi));
+    let encoder_dir = match (&args.encoder, needs_encoder) {
+        (Some(dir), true) => Some(dir.clone()),
+        (None, true) => Some(crate::assets::Assets::locate().mpnet()?),
+        (_, false) => None,
+    };
+    let encoder = encoder_dir
+        .as_ref()
+        .map(|dir| {
+            SentenceEncoder::<B>::load(dir, device).with_context(|| format!("loading the encoder {}", dir.display()))
+        })
+        .transpose()?;
+    let model = args
+        .model_name
+        .clone()
+        .unwrap_or_else(|| args.generations.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let scorer = PromptScorer {
+        ead: EadConfig { vocab_size: args.ead_vocab, ..EadConfig::default() },
+        encoder: encoder.as_ref(),
+        batch_size: args.batch_size,
+        metrics: metrics.to_vec(),
+        model: model.clone(),
+    };
+    let mut reader = GenerationReader::open(&args.generations, args.skip_bad_lines)?;
+    let progress = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} scored {pos} prompts ({per_sec}) {elapsed_precise}")
+            .expect("valid template"),
+    );
+    let mut rows = Vec::new();
+    for record in reader.by_ref() {
+        let record = record?;
+        rows.push(scorer.score(&record).with_context(|| format!("{}:{}", args.generations.display(), record.line))?);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let report = reader.report().clone();
+    for line in &report.bad_lines {
+        tracing::warn!("skipped {line}");
+    }
+    write_scores(&rows, &args.out)?;
+    tracing::info!("{} prompts scored into {}", rows.len(), args.out.display());
+    if let Some(path) = &args.summary {
+        let mut metrics_json = BTreeMap::new();
+        for (metric, summary) in summarise(&rows) {
+            metrics_json.insert(serde_json::to_value(metric)?.as_str().unwrap_or_default().to_owned(), summary);
+        }
+        let mut provenance = Provenance::new("divcollapse score")
+            .input("generations", sha256_file(&args.generations)?)
+            .parameter("metrics", &args.metrics)
+            .parameter("ead_vocab", args.ead_vocab);
+        if let Some(dir) = &encoder_dir {
+            provenance = provenance.input("encoder model.safetensors", sha256_file(&dir.join("model.safetensors"))?);
+        }
+        let summary = serde_json::json!({
+            "model_name": model,
+            "n_prompts": rows.len(),
+            "skipped_bad_lines": report.bad_lines.len(),
+            "bad_lines": report.bad_lines,
+            "torn_last_line": report.torn_last_line,
+            "duplicates_dropped": report.duplicates,
+            "metrics": metrics_json,
+            "provenance": provenance,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! MPNet (transformers' `MPNetModel`) in burn, as all-mpnet-base-v2 uses it.
+//!
+//! What MPNet has that BERT lacks: position ids that start at `padding_idx + 1` (a
+//! cumulative sum over non-padding tokens, like RoBERTa), no token-type embeddings, and a
+//! learned relative attention bias shared by all layers, indexed by T5-style buckets of
+//! the relative position (`MPNetEncoder.compute_position_bias`, bidirectional, 32 buckets,
+//! max distance 128). Weight names are the Hugging Face ones.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use burn::module::{Module, Param};
+use burn::nn::Embedding;
+use burn::tensor::backend::Backend;
+use burn::tensor::{FloatDType, Int, Tensor, TensorData};
+use serde::Deserialize;
+
+use super::layers::{EncoderLayer, LayerNorm, linear, padding_bias};
+use crate::weights::{HostTensors, WeightsError};
+
+/// The maximum relative distance of the position buckets (fixed in transformers).
+const MAX_DISTANCE: i64 = 128;
+
+/// `config.json` of an MPNet checkpoint (fields used).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MpnetConfig {
+    /// Vocabulary size.
+    pub vocab_size: usize,
+    /// Model width.
+    pub hidden_size: usize,
+    /// Number of layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads.
+    pub num_attention_heads: usize,
+    /// Feed-forward width.
+    pub intermediate_size: usize,
+    /// Rows of the position embedding table.
+    pub max_position_embeddings: usize,
+    /// LayerNorm epsilon.
+    #[serde(default = "default_eps")]
+    pub layer_norm_eps: f64,
+    /// Relative attention buckets.
+    #[serde(default = "default_buckets")]
+    pub relative_attention_num_buckets: usize,
+    /// Padding id (also the position padding index).
+    #[serde(default = "default_pad")]
+    pub pad_token_id: u32,
+    /// Activation (only `gelu` is supported).
+    #[serde(default = "default_act")]
+    pub hidden_act: String,
+}
+
+fn default_eps() -> f64 {
+    1e-5
+}
+fn default_buckets() -> usize {
+    32
+}
+fn default_pad() -> u32 {
+    1
+}
+fn default_act() -> String {
+    "gelu".to_owned()
+}
+
+/// Errors loading an encoder.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncoderLoadError {
+    /// A configuration file cannot be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A configuration file is invalid (serde's message names the field, line and column).
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The weights are missing, unreadable or do not match the configuration.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+}
+
+/// Reads and parses a JSON configuration file with a clear error.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EncoderLoadError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| EncoderLoadError::Io { path: path.to_owned(), source })?;
+    serde_json::from_str(&text)
+        .map_err(|error| EncoderLoadError::Config { path: path.to_owned(), message: error.to_string() })
+}
+
+/// MPNet encoder.
+#[derive(Module, Debug)]
+pub struct MpnetModel<B: Backend> {
+    /// Token embeddings.
+    pub word_embeddings: Embedding<B>,
+    /// Absolute position embeddings.
+    pub position_embeddings: Embedding<B>,
+    /// Embedding LayerNorm.
+    pub embeddings_norm: LayerNorm<B>,
+    /// Encoder layers.
+    pub layers: Vec<EncoderLayer<B>>,
+    /// Relative attention bias `[buckets, heads]`.
+    pub relative_attention_bias: Param<Tensor<B, 2>>,
+    /// Bucket count.
+    pub num_buckets: usize,
+    /// Padding id.
+    pub padding_idx: u32,
+}
+
+/// transformers' `MPNetEncoder.relative_position_bucket` for `relative = key − query`,
+/// bidirectional: half of the buckets for each sign, exact for small distances and
+/// logarithmic up to `max_distance`. The logarithm is taken in f32, as torch does.
+pub fn relative_position_bucket(relative: i64, num_buckets: usize, max_distance: i64) -> usize {
+    let half = (num_buckets / 2) as i64;
+    let n = -relative;
+    let mut bucket = if n < 0 { half } else { 0 };
+    let n = n.abs();
+    let max_exact = half / 2;
+    if n < max_exact {
+        bucket += n;
+    } else {
+        let scaled = ((n as f32 / max_exact as f32).ln() / ((max_distance as f64 / max_exact as f64).ln() as f32)
+            * (half - max_exact) as f32) as i64;
+        bucket += (max_exact + scaled).min(half - 1);
+    }
+    bucket as usize
+}
+
+impl<B: Backend> MpnetModel<B> {
+    /// Token embeddings of the last layer, `[batch, T, hidden]`, for right-padded
+    /// `input_ids` with `attention_mask` (1 = token, 0 = padding).
+    pub fn forward(&self, input_ids: &[Vec<u32>], attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 3> {
+        let batch = input_ids.len();
+        let length = input_ids.first().map_or(0, Vec::len);
+        let ids: Vec<i64> = input_ids.iter().flatten().map(|&id| i64::from(id)).collect();
+        // Position ids: cumulative count of real tokens, offset by the padding index;
+        // padding keeps the padding index (create_position_ids_from_input_ids).
+        let pad = i64::from(self.padding_idx);
+        let positions: Vec<i64> = input_ids
+            .iter()
+            .flat_map(|row| {
+                let mut count = 0;
+                row.iter()
+                    .map(move |&id| {
+                        if i64::from(id) == pad {
+                            pad
+                        } else {
+                            count += 1;
+                            count + pad
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch, length]), device);
+        let positions = Tensor::<B, 2, Int>::from_data(TensorData::new(positions, [batch, length]), device);
+        let mut x = self
+            .embeddings_norm
+            .forward(self.word_embeddings.forward(ids) + self.position_embeddings.forward(positions));
+        let bias = padding_bias::<B>(attention_mask, device) + self.position_bias(length, device);
+        for layer in &self.layers {
+            x = layer.forward(x, bias.clone());
+        }
+        x
+    }
+
+    /// The relative position bias `[1, heads, T, T]` for positions `0..T`.
+    fn position_bias(&self, length: usize, device: &B::Device) -> Tensor<B, 4> {
+        let buckets: Vec<i64> = (0..length as i64)
+            .flat_map(|query| {
+                (0..length as i64)
+                    .map(move |key| relative_position_bucket(key - query, self.num_buckets, MAX_DISTANCE) as i64)
+            })
+            .collect();
+        let index = Tensor::<B, 1, Int>::from_data(TensorData::new(buckets, [length * length]), device);
+        let table = self.relative_attention_bias.val();
+        let [_, heads] = table.dims();
+        table.select(0, index).reshape([length, length, heads]).permute([2, 0, 1]).unsqueeze::<4>()
+    }
+
+    /// The tensors an MPNet checkpoint must hold.
+    pub fn expected_tensors(config: &MpnetConfig) -> BTreeMap<String, Vec<usize>> {
+        let h = config.hidden_size;
+        let mut expected = BTreeMap::new();
+        expected.insert("embeddings.word_embeddings.weight".into(), vec![config.vocab_size, h]);
+        expected.insert("embeddings.position_embeddings.weight".into(), vec![config.max_position_embeddings, h]);
+        expected.insert("embeddings.LayerNorm.weight".into(), vec![h]);
+        expected.insert("embeddings.LayerNorm.bias".into(), vec![h]);
+        expected.insert(
+            "encoder.relative_attention_bias.weight".into(),
+            vec![config.relative_attention_num_buckets, config.num_attention_heads],
+        );
+        for i in 0..config.num_hidden_layers {
+            let p = format!("encoder.layer.{i}");
+            for name in ["attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o"] {
+                expected.insert(format!("{p}.{name}.weight"), vec![h, h]);
+                expected.insert(format!("{p}.{name}.bias"), vec![h]);
+            }
+            for name in ["attention.LayerNorm", "output.LayerNorm"] {
+                expected.insert(format!("{p}.{name}.weight"), vec![h]);
+                expected.insert(format!("{p}.{name}.bias"), vec![h]);
+            }
+            expected.insert(format!("{p}.intermediate.dense.weight"), vec![config.intermediate_size, h]);
+            expected.insert(format!("{p}.intermediate.dense.bias"), vec![config.intermediate_size]);
+            expected.insert(format!("{p}.output.dense.weight"), vec![h, config.intermediate_size]);
+            expected.insert(format!("{p}.output.dense.bias"), vec![h]);
+        }
+        expected
+    }
+
+    /// Loads the transformer part of a checkpoint folder (config.json + safetensors).
+    /// The pooler head and the `position_ids` buffer, unused for sentence embeddings,
+    /// are skipped.
+    pub fn load(folder: &Path, device: &B::Device) -> Result<(Self, MpnetConfig), EncoderLoadError> {
+        let config_path = folder.join("config.json");
+        let config: MpnetConfig = read_json(&config_path)?;
+        if config.hidden_act != "gelu" {
+            return Err(EncoderLoadError::Config {
+                path: config_path,
+                message: format!("field `hidden_act`: only \"gelu\" is supported, found \"{}\"", config.hidden_act),
+            });
+        }
+        if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
+            return Err(EncoderLoadError::Config {
+                path: config_path,
+                message: "field `num_attention_heads` does not divide `hidden_size`".to_owned(),
+            });
+        }
+        let mut tensors =
+            HostTensors::read_folder(folder, |name| name.starts_with("pooler.") || name == "embeddings.position_ids")?;
+        tensors.check(folder, &Self::expected_tensors(&config))?;
+        let mut take = DeviceTensors { tensors: &mut tensors, device, eps: config.layer_norm_eps };
+        let word = take.matrix("embeddings.word_embeddings.weight");
+        let position = take.matrix("embeddings.position_embeddings.weight");
+        let relative = take.matrix("encoder.relative_attention_bias.weight");
+        let embeddings_norm = take.norm("embeddings.LayerNorm");
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| {
+                let p = format!("encoder.layer.{i}");
+                EncoderLayer {
+                    query: take.linear(&format!("{p}.attention.attn.q")),
+                    key: take.linear(&format!("{p}.attention.attn.k")),
+                    value: take.linear(&format!("{p}.attention.attn.v")),
+                    attention_output: take.linear(&format!("{p}.attention.attn.o")),
+                    attention_norm: take.norm(&format!("{p}.attention.LayerNorm")),
+                    intermediate: take.linear(&format!("{p}.intermediate.dense")),
+                    output: take.linear(&format!("{p}.output.dense")),
+                    output_norm: take.norm(&format!("{p}.output.LayerNorm")),
+                    num_heads: config.num_attention_heads,
+                }
+            })
+            .collect();
+        let model = Self {
+            word_embeddings: Embedding { weight: Param::from_tensor(word) },
+            position_embeddings: Embedding { weight: Param::from_tensor(position) },
+            embeddings_norm,
+            layers,
+            relative_attention_bias: Param::from_tensor(relative),
+            num_buckets: config.relative_attention_num_buckets,
+            padding_idx: config.pad_token_id,
+        };
+        Ok((model, config))
+    }
+}
+
+/// Checked host tensors turned into f32 device modules by Hugging Face name.
+pub(crate) struct DeviceTensors<'a, B: Backend> {
+    pub(crate) tensors: &'a mut HostTensors,
+    pub(crate) device: &'a B::Device,
+    pub(crate) eps: f64,
+}
+
+impl<B: Backend> DeviceTensors<'_, B> {
+    /// A `[rows, cols]` matrix.
+    pub(crate) fn matrix(&mut self, name: &str) -> Tensor<B, 2> {
+        self.tensors.take::<B, 2>(name, self.device, FloatDType::F32)
+    }
+
+    /// A vector.
+    pub(crate) fn vector(&mut self, name: &str) -> Tensor<B, 1> {
+        self.tensors.take::<B, 1>(name, self.device, FloatDType::F32)
+    }
+
+    /// `{prefix}.weight` (PyTorch `[out, in]`) and `{prefix}.bias` as a linear layer.
+    pub(crate) fn linear(&mut self, prefix: &str) -> burn::nn::Linear<B> {
+        let weight = self.matrix(&format!("{prefix}.weight"));
+        linear(weight, Some(self.vector(&format!("{prefix}.bias"))))
+    }
+
+    /// `{prefix}.weight` and `{prefix}.bias` as a LayerNorm.
+    pub(crate) fn norm(&mut self, prefix: &str) -> LayerNorm<B> {
+        LayerNorm {
+            weight: Param::from_tensor(self.vector(&format!("{prefix}.weight"))),
+            bias: Param::from_tensor(self.vector(&format!("{prefix}.bias"))),
+            eps: self.eps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_exact_near_zero_signed_and_capped() {
+        // 32 buckets: 16 per direction, exact below 8, logarithmic up to 128, capped at 15.
+        assert_eq!(relative_position_bucket(0, 32, 128), 0);
+        assert_eq!(relative_position_bucket(-3, 32, 128), 3);
+        assert_eq!(relative_position_bucket(3, 32, 128), 16 + 3);
+        assert_eq!(relative_position_bucket(-1000, 32, 128), 15);
+        assert_eq!(relative_position_bucket(1000, 32, 128), 31);
+        let increasing: Vec<usize> = (0..200).map(|d| relative_position_bucket(-d, 32, 128)).collect();
+        assert!(increasing.windows(2).all(|w| w[0] <= w[1]));
+    }
+}

@@ -1,0 +1,242 @@
+//! A sentence-transformers model folder run as `SentenceTransformer.encode` runs it:
+//! Transformer → Pooling(mean) → Normalize, with the settings read from the folder
+//! (`modules.json`, `sentence_bert_config.json`, `1_Pooling/config.json`).
+//!
+//! Texts are lower-cased if `do_lower_case`, tokenised with the
+//! folder's `tokenizer.json` (special tokens added) and truncated to `max_seq_length`
+//! word-pieces. Batches are formed from texts of similar length (sorted by length, as
+//! sentence-transformers does) and padded on the right; padding is masked in attention
+//! and pooling, so a text's embedding does not depend on its batch.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::backend::Backend;
+use serde::Deserialize;
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use super::mpnet::{EncoderLoadError, MpnetConfig, MpnetModel, read_json};
+
+#[derive(Debug, Deserialize)]
+struct ModuleEntry {
+    path: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SentenceBertConfig {
+    max_seq_length: usize,
+    #[serde(default)]
+    do_lower_case: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct PoolingConfig {
+    #[serde(default)]
+    pooling_mode_cls_token: bool,
+    #[serde(default)]
+    pooling_mode_mean_tokens: bool,
+    #[serde(default)]
+    pooling_mode_max_tokens: bool,
+    #[serde(default)]
+    pooling_mode_mean_sqrt_len_tokens: bool,
+    #[serde(default)]
+    pooling_mode_weightedmean_tokens: bool,
+    #[serde(default)]
+    pooling_mode_lasttoken: bool,
+}
+
+/// Errors setting up or running a sentence encoder.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SentenceEncoderError {
+    /// A model file is missing or invalid.
+    #[error(transparent)]
+    Load(#[from] EncoderLoadError),
+    /// The folder's module pipeline is not Transformer → Pooling(mean) [→ Normalize].
+    #[error("{path}: {problem}")]
+    Unsupported {
+        /// The file that says so.
+        path: PathBuf,
+        /// What is not supported.
+        problem: String,
+    },
+    /// The tokenizer cannot be loaded or fails on a text.
+    #[error("{path}: tokenizer: {message}")]
+    Tokenizer {
+        /// `tokenizer.json`.
+        path: PathBuf,
+        /// The tokenizers library's message.
+        message: String,
+    },
+}
+
+/// A loaded sentence-transformers MPNet model.
+pub struct SentenceEncoder<B: Backend> {
+    model: MpnetModel<B>,
+    config: MpnetConfig,
+    tokenizer: Tokenizer,
+    tokenizer_path: PathBuf,
+    max_seq_length: usize,
+    do_lower_case: bool,
+    normalize: bool,
+    device: B::Device,
+}
+
+impl<B: Backend> SentenceEncoder<B> {
+    /// Loads a sentence-transformers folder (e.g. `assets/models/all-mpnet-base-v2`).
+    pub fn load(folder: &Path, device: &B::Device) -> Result<Self, SentenceEncoderError> {
+        let modules_path = folder.join("modules.json");
+        let modules: Vec<ModuleEntry> = read_json(&modules_path)?;
+        let unsupported =
+            |path: &Path, problem: String| SentenceEncoderError::Unsupported { path: path.to_owned(), problem };
+        let kinds: Vec<&str> = modules.iter().map(|m| m.kind.rsplit('.').next().unwrap_or("")).collect();
+        let normalize = match kinds.as_slice() {
+            ["Transformer", "Pooling"] => false,
+            ["Transformer", "Pooling", "Normalize"] => true,
+            _ => {
+                return Err(unsupported(
+                    &modules_path,
+                    format!("module pipeline {kinds:?} is not supported (expected Transformer, Pooling[, Normalize])"),
+                ));
+            }
+        };
+        if !modules[0].path.is_empty() {
+            return Err(unsupported(&modules_path, "the Transformer module must live in the folder itself".into()));
+        }
+        let pooling_path = folder.join(&modules[1].path).join("config.json");
+        let pooling: PoolingConfig = read_json(&pooling_path)?;
+        let other_modes = pooling.pooling_mode_cls_token
+            || pooling.pooling_mode_max_tokens
+            || pooling.pooling_mode_mean_sqrt_len_tokens
+            || pooling.pooling_mode_weightedmean_tokens
+            || pooling.pooling_mode_lasttoken;
+        if !pooling.pooling_mode_mean_tokens || other_modes {
+            return Err(unsupported(
+                &pooling_path,
+                "unsupported pooling mode: only mean pooling is implemented".into(),
+            ));
+        }
+        let st_config: SentenceBertConfig = read_json(&folder.join("sentence_bert_config.json"))?;
+        let (model, config) = MpnetModel::load(folder, device)?;
+        let tokenizer_path = folder.join("tokenizer.json");
+        let tokenizer_error = |error: tokenizers::Error| SentenceEncoderError::Tokenizer {
+            path: tokenizer_path.clone(),
+            message: error.to_string(),
+        };
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_path).map_err(tokenizer_error)?;
+        let tokenizer_vocab = tokenizer.get_vocab_size(true);
+        if tokenizer_vocab > config.vocab_size {
+            return Err(SentenceEncoderError::Tokenizer {
+                path: tokenizer_path,
+                message: format!(
+                    "the tokenizer has {tokenizer_vocab} ids but the model's vocab_size is {}: they do not belong together",
+                    config.vocab_size
+                ),
+            });
+        }
+        // Position ids run up to length + padding index, so the table bounds the length.
+        let position_limit = config.max_position_embeddings.saturating_sub(config.pad_token_id as usize + 1);
+        let max_seq_length = st_config.max_seq_length.min(position_limit);
+        // The folder's tokenizer.json may carry its own padding and truncation (128 for
+        // all-mpnet-base-v2); sentence-transformers overrides them at call time with
+        // `truncation="longest_first", max_length=max_seq_length`, and so do we.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_seq_length,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                direction: TruncationDirection::Right,
+            }))
+            .map_err(tokenizer_error)?;
+        Ok(Self {
+            model,
+            config,
+            tokenizer,
+            tokenizer_path,
+            max_seq_length,
+            do_lower_case: st_config.do_lower_case,
+            normalize,
+            device: device.clone(),
+        })
+    }
+
+    /// Embedding width.
+    pub fn dim(&self) -> usize {
+        self.config.hidden_size
+    }
+
+    /// The truncation length in word-pieces (special tokens included).
+    pub fn max_seq_length(&self) -> usize {
+        self.max_seq_length
+    }
+
+    /// Token ids of `text` as the model sees them (stripped, truncated, special tokens).
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, SentenceEncoderError> {
+        // sentence-transformers 5.x passes the text as is (older versions stripped it; the
+        // BERT normaliser and pre-tokenizer drop surrounding whitespace either way).
+        let prepared = if self.do_lower_case { text.to_lowercase() } else { text.to_owned() };
+        let encoding = self.tokenizer.encode(prepared, true).map_err(|error| SentenceEncoderError::Tokenizer {
+            path: self.tokenizer_path.clone(),
+            message: error.to_string(),
+        })?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// Embeddings of `texts` (`[texts.len()][dim]`), in input order; `batch_size` texts
+    /// of similar length are run together.
+    pub fn encode<S: AsRef<str>>(&self, texts: &[S], batch_size: usize) -> Result<Vec<Vec<f32>>, SentenceEncoderError> {
+        let ids: Vec<Vec<u32>> = texts.iter().map(|t| self.token_ids(t.as_ref())).collect::<Result<_, _>>()?;
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
+        let mut embeddings = vec![Vec::new(); ids.len()];
+        for chunk in order.chunks(batch_size.max(1)) {
+            let batch: Vec<&Vec<u32>> = chunk.iter().map(|&i| &ids[i]).collect();
+            for (slot, embedding) in chunk.iter().zip(self.encode_batch(&batch)) {
+                embeddings[*slot] = embedding;
+            }
+        }
+        Ok(embeddings)
+    }
+
+    fn encode_batch(&self, batch: &[&Vec<u32>]) -> Vec<Vec<f32>> {
+        let length = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
+        let pad = self.config.pad_token_id;
+        let mut input_ids = Vec::with_capacity(batch.len());
+        let mut mask = Vec::with_capacity(batch.len());
+        for ids in batch {
+            let mut row = ids.to_vec();
+            row.resize(length, pad);
+            input_ids.push(row);
+            let mut ones = vec![1u8; ids.len()];
+            ones.resize(length, 0);
+            mask.push(ones);
+        }
+        let hidden = self.model.forward(&input_ids, &mask, &self.device);
+        let values = hidden.into_data().to_vec::<f32>().unwrap_or_default();
+        let dim = self.dim();
+        mask.iter()
+            .enumerate()
+            .map(|(row, row_mask)| {
+                // Mean pooling over real tokens (sum / max(count, 1e-9)), then L2 normalisation.
+                let mut pooled = vec![0.0f32; dim];
+                let mut count = 0.0f32;
+                for (t, &m) in row_mask.iter().enumerate() {
+                    if m == 1 {
+                        count += 1.0;
+                        let token = &values[(row * length + t) * dim..(row * length + t + 1) * dim];
+                        pooled.iter_mut().zip(token).for_each(|(p, v)| *p += v);
+                    }
+                }
+                let count = count.max(1e-9);
+                pooled.iter_mut().for_each(|p| *p /= count);
+                if self.normalize {
+                    let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                    pooled.iter_mut().for_each(|p| *p /= norm);
+                }
+                pooled
+            })
+            .collect()
+    }
+}
