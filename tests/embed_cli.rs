@@ -1,0 +1,116 @@
+//! `divcollapse embed --encoder DIR --input FILE --format json` (the CLI contract), and
+//! `divcollapse score` with the SBERT and Vendi metrics through a sentence encoder.
+
+use std::io::Write;
+use std::process::Command;
+
+use diversity_collapse::metrics::SmallSetPolicy;
+use diversity_collapse::metrics::sbert::{EmbeddingSet, sbert_diversity};
+use diversity_collapse::metrics::vendi::{VendiVariant, vendi_score};
+use safetensors::SafeTensors;
+use serde_json::Value;
+
+const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/mpnet/tiny");
+
+fn texts() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/mpnet/texts.json");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["texts"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap().to_owned()).collect()
+}
+
+fn expected_embeddings() -> Vec<f32> {
+    let bytes = std::fs::read(format!("{TINY}/expected.safetensors")).unwrap();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    file.tensor("embeddings")
+        .unwrap()
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn embed_prints_normalised_embeddings_of_every_line() {
+    let texts = texts();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("texts.jsonl");
+    let mut file = std::fs::File::create(&input).unwrap();
+    for text in &texts {
+        writeln!(file, "{}", serde_json::json!({ "text": text })).unwrap();
+    }
+    drop(file);
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["embed", "--encoder", TINY, "--input", input.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = json["embeddings"].as_array().unwrap();
+    assert_eq!(rows.len(), texts.len());
+    let expected = expected_embeddings();
+    let dim = expected.len() / texts.len();
+    for (i, row) in rows.iter().enumerate() {
+        let row: Vec<f64> = row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(row.len(), dim);
+        let norm: f64 = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "row {i} norm {norm}");
+        for (d, v) in row.iter().enumerate() {
+            assert!((v - f64::from(expected[i * dim + d])).abs() < 1e-4, "row {i} dim {d}");
+        }
+    }
+    std::fs::write(&input, "{\"text\": \"fine\"}\n{\"txt\": \"typo\"}\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["embed", "--encoder", TINY, "--input", input.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("texts.jsonl:2: no field `text`"));
+}
+
+#[test]
+fn score_computes_sbert_and_vendi_from_the_encoders_embeddings() {
+    let texts = texts();
+    let expected = expected_embeddings();
+    let dim = expected.len() / texts.len();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("gens.jsonl");
+    let groups: Vec<Vec<usize>> = vec![(0..16).collect(), (16..32).collect(), vec![40, 40, 41], vec![50]];
+    let mut file = std::fs::File::create(&input).unwrap();
+    for (id, group) in groups.iter().enumerate() {
+        let outputs: Vec<&str> = group.iter().map(|&i| texts[i].as_str()).collect();
+        writeln!(file, "{}", serde_json::json!({"input_id": id, "outputs": outputs})).unwrap();
+    }
+    drop(file);
+    let out = dir.path().join("scores.jsonl");
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["score", "--generations", input.to_str().unwrap(), "--metrics", "sbert,vendi", "--encoder", TINY])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Vec<Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for (row, group) in rows.iter().zip(&groups) {
+        let data: Vec<f32> = group.iter().flat_map(|&i| expected[i * dim..(i + 1) * dim].to_vec()).collect();
+        let set = EmbeddingSet::new(&data, dim).unwrap();
+        let sbert = sbert_diversity(set, SmallSetPolicy::Pipeline);
+        let vendi = vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline);
+        assert!((row["sbert"].as_f64().unwrap() - sbert).abs() < 1e-5, "{row}");
+        assert!((row["vendi"].as_f64().unwrap() - vendi).abs() < 1e-4, "{row}");
+        assert!(row["ead"].is_null());
+    }
+    let nli = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args([
+            "score",
+            "--generations",
+            input.to_str().unwrap(),
+            "--metrics",
+            "ead,nli",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!nli.status.success());
+    assert!(String::from_utf8_lossy(&nli.stderr).contains("nli"));
+}
