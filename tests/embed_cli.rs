@@ -112,5 +112,46 @@ fn score_computes_sbert_and_vendi_from_the_encoders_embeddings() {
         .output()
         .unwrap();
     assert!(!nli.status.success());
-    assert!(String::from_utf8_lossy(&nli.stderr).contains("nli"));
+    assert!(String::from_utf8_lossy(&nli.stderr).contains("--nli-model"));
+}
+
+#[test]
+fn score_computes_nli_with_a_supplied_model_and_the_shared_pair_stream() {
+    use diversity_collapse::encoders::roberta::NliModel;
+    use diversity_collapse::metrics::nli::{SentencePairSampler, nli_diversity};
+    let model_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/roberta_nli/model");
+    let prompts = [
+        vec![
+            "The cat sat. It purred loudly. Then it slept.",
+            "The cat sat. It hissed. Then it ran off.",
+            "A dog barked.",
+        ],
+        vec!["Water boils at 100 C. This is at sea level.", "Water boils at 90 C. This is on a mountain."],
+        vec!["Only one output."],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("gens.jsonl");
+    let lines: Vec<String> = prompts
+        .iter()
+        .enumerate()
+        .map(|(id, outputs)| serde_json::json!({"input_id": id, "outputs": outputs}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("scores.jsonl");
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["score", "--generations", input.to_str().unwrap(), "--metrics", "nli", "--nli-model", model_dir])
+        .args(["--nli-max-length", "64", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows: Vec<Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut model =
+        NliModel::<diversity_collapse::device::Cpu>::load(model_dir.as_ref(), 64, 32, &Default::default()).unwrap();
+    let mut sampler = SentencePairSampler::default();
+    for (row, outputs) in rows.iter().zip(&prompts) {
+        let want = nli_diversity(outputs, &mut sampler, &mut model).unwrap();
+        assert!((row["nli"].as_f64().unwrap() - want).abs() < 1e-9, "{row}");
+    }
+    assert_eq!(rows[2]["nli"].as_f64(), Some(0.0));
 }

@@ -1,6 +1,8 @@
 //! `divcollapse score --generations FILE.jsonl --metrics ead,sbert,vendi [--encoder DIR]
 //! [--ead-vocab 50257] [--model-name NAME] --out FILE.{parquet,csv,jsonl} [--summary FILE.json]`
 //!
+//! `--metrics nli --nli-model DIR` adds NLI diversity.
+//!
 //! Scores every prompt of a generation file (streamed; embeddings per prompt, each
 //! distinct text once) and writes the per-prompt table and, optionally, a summary with
 //! `per_input_mean` and `per_input_std` per metric.
@@ -16,7 +18,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::data::generations::GenerationReader;
 use crate::device::DeviceChoice;
 use crate::encoders::SentenceEncoder;
+use crate::encoders::roberta::NliModel;
 use crate::metrics::ead::EadConfig;
+use crate::metrics::nli::SentencePairSampler;
 use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
 use crate::provenance::{Provenance, sha256_file};
 
@@ -25,7 +29,7 @@ pub(crate) struct ScoreArgs {
     /// Generation JSONL (one prompt per line with its outputs).
     #[arg(long)]
     generations: PathBuf,
-    /// Comma-separated metrics: ead, sbert, vendi (nli needs the NLI model, not yet available).
+    /// Comma-separated metrics: ead, sbert, vendi, nli (nli needs --nli-model).
     #[arg(long, default_value = "ead,sbert,vendi")]
     metrics: String,
     /// sentence-transformers folder for sbert and vendi (default: the fetched all-mpnet-base-v2).
@@ -34,6 +38,9 @@ pub(crate) struct ScoreArgs {
     /// NLI model folder (roberta-large-mnli).
     #[arg(long)]
     nli_model: Option<PathBuf>,
+    /// NLI pair truncation in tokens (the study: 512).
+    #[arg(long, default_value_t = 512)]
+    nli_max_length: usize,
     /// EAD vocabulary size V (50257 reproduces the reference's code path).
     #[arg(long, default_value_t = crate::metrics::ead::DEFAULT_VOCAB_SIZE)]
     ead_vocab: u64,
@@ -70,11 +77,8 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     if metrics.is_empty() {
         bail!("--metrics: no metric given");
     }
-    if metrics.contains(&Metric::Nli) {
-        bail!(
-            "--metrics nli: the NLI model (RoBERTa sequence classification) is not implemented in this version; \
-             score ead, sbert and vendi"
-        );
+    if metrics.contains(&Metric::Nli) && args.nli_model.is_none() {
+        bail!("--metrics nli needs --nli-model DIR (a roberta-large-mnli folder; it cannot be fetched by the setup)");
     }
     let device: DeviceChoice = args.device.parse()?;
     match device.check()? {
@@ -105,12 +109,21 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         .model_name
         .clone()
         .unwrap_or_else(|| args.generations.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-    let scorer = PromptScorer {
+    let nli = match (&args.nli_model, metrics.contains(&Metric::Nli)) {
+        (Some(dir), true) => Some(
+            NliModel::<B>::load(dir, args.nli_max_length, args.batch_size, device)
+                .with_context(|| format!("loading the NLI model {}", dir.display()))?,
+        ),
+        _ => None,
+    };
+    let mut scorer = PromptScorer {
         ead: EadConfig { vocab_size: args.ead_vocab, ..EadConfig::default() },
         encoder: encoder.as_ref(),
         batch_size: args.batch_size,
         metrics: metrics.to_vec(),
         model: model.clone(),
+        nli,
+        sampler: SentencePairSampler::default(),
     };
     let mut reader = GenerationReader::open(&args.generations, args.skip_bad_lines)?;
     let progress = ProgressBar::new_spinner().with_style(
@@ -139,6 +152,12 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
             .input("generations", sha256_file(&args.generations)?)
             .parameter("metrics", &args.metrics)
             .parameter("ead_vocab", args.ead_vocab);
+        if let (Some(dir), true) = (&args.nli_model, metrics.contains(&Metric::Nli)) {
+            provenance = provenance
+                .input("nli model.safetensors", sha256_file(&dir.join("model.safetensors"))?)
+                .parameter("nli_max_length", args.nli_max_length)
+                .parameter("nli_sampling", "random.Random(1234), per-input pass only, prompts in file order");
+        }
         if let Some(dir) = &encoder_dir {
             provenance = provenance.input("encoder model.safetensors", sha256_file(&dir.join("model.safetensors"))?);
         }

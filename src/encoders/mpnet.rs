@@ -7,16 +7,17 @@
 //! max distance 128). Weight names are the Hugging Face ones.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::{Module, Param};
 use burn::nn::Embedding;
 use burn::tensor::backend::Backend;
-use burn::tensor::{FloatDType, Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData};
 use serde::Deserialize;
 
-use super::layers::{EncoderLayer, LayerNorm, linear, padding_bias};
-use crate::weights::{HostTensors, WeightsError};
+use super::layers::{EncoderLayer, LayerNorm, padding_bias};
+use super::loading::{DeviceTensors, EncoderLoadError, read_json};
+use crate::weights::HostTensors;
 
 /// The maximum relative distance of the position buckets (fixed in transformers).
 const MAX_DISTANCE: i64 = 128;
@@ -61,39 +62,6 @@ fn default_pad() -> u32 {
 }
 fn default_act() -> String {
     "gelu".to_owned()
-}
-
-/// Errors loading an encoder.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EncoderLoadError {
-    /// A configuration file cannot be read.
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A configuration file is invalid (serde's message names the field, line and column).
-    #[error("{path}: {message}")]
-    Config {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// The weights are missing, unreadable or do not match the configuration.
-    #[error(transparent)]
-    Weights(#[from] WeightsError),
-}
-
-/// Reads and parses a JSON configuration file with a clear error.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EncoderLoadError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| EncoderLoadError::Io { path: path.to_owned(), source })?;
-    serde_json::from_str(&text)
-        .map_err(|error| EncoderLoadError::Config { path: path.to_owned(), message: error.to_string() })
 }
 
 /// MPNet encoder.
@@ -268,40 +236,6 @@ impl<B: Backend> MpnetModel<B> {
             padding_idx: config.pad_token_id,
         };
         Ok((model, config))
-    }
-}
-
-/// Checked host tensors turned into f32 device modules by Hugging Face name.
-pub(crate) struct DeviceTensors<'a, B: Backend> {
-    pub(crate) tensors: &'a mut HostTensors,
-    pub(crate) device: &'a B::Device,
-    pub(crate) eps: f64,
-}
-
-impl<B: Backend> DeviceTensors<'_, B> {
-    /// A `[rows, cols]` matrix.
-    pub(crate) fn matrix(&mut self, name: &str) -> Tensor<B, 2> {
-        self.tensors.take::<B, 2>(name, self.device, FloatDType::F32)
-    }
-
-    /// A vector.
-    pub(crate) fn vector(&mut self, name: &str) -> Tensor<B, 1> {
-        self.tensors.take::<B, 1>(name, self.device, FloatDType::F32)
-    }
-
-    /// `{prefix}.weight` (PyTorch `[out, in]`) and `{prefix}.bias` as a linear layer.
-    pub(crate) fn linear(&mut self, prefix: &str) -> burn::nn::Linear<B> {
-        let weight = self.matrix(&format!("{prefix}.weight"));
-        linear(weight, Some(self.vector(&format!("{prefix}.bias"))))
-    }
-
-    /// `{prefix}.weight` and `{prefix}.bias` as a LayerNorm.
-    pub(crate) fn norm(&mut self, prefix: &str) -> LayerNorm<B> {
-        LayerNorm {
-            weight: Param::from_tensor(self.vector(&format!("{prefix}.weight"))),
-            bias: Param::from_tensor(self.vector(&format!("{prefix}.bias"))),
-            eps: self.eps,
-        }
     }
 }
 

@@ -14,7 +14,8 @@ use burn::tensor::backend::Backend;
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
-use super::mpnet::{EncoderLoadError, MpnetConfig, MpnetModel, read_json};
+use super::loading::{EncoderLoadError, read_json};
+use super::mpnet::{MpnetConfig, MpnetModel};
 
 #[derive(Debug, Deserialize)]
 struct ModuleEntry {

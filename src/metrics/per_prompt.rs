@@ -12,11 +12,25 @@ use serde::Serialize;
 
 use super::SmallSetPolicy;
 use super::ead::{EadConfig, ead};
+use super::nli::{SentencePairSampler, nli_diversity};
 use super::sbert::{EmbeddingSet, sbert_diversity};
 use super::summary::{per_input_mean, per_input_std};
 use super::vendi::{VendiVariant, vendi_score};
 use crate::data::generations::GenerationRecord;
+use crate::encoders::roberta::{NliModel, NliModelError};
 use crate::encoders::{SentenceEncoder, SentenceEncoderError};
+
+/// Errors scoring a record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScoreError {
+    /// The sentence encoder failed.
+    #[error(transparent)]
+    Encoder(#[from] SentenceEncoderError),
+    /// The NLI model failed.
+    #[error(transparent)]
+    Nli(#[from] NliModelError),
+}
 
 /// A metric of the study.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -72,6 +86,10 @@ pub struct PromptScores {
 }
 
 /// Scores records with the requested metrics.
+///
+/// NLI draws its sentence pairs from one `random.Random(1234)` stream shared by the
+/// prompts in file order (the reference's per-input pass; its across-input passes, which
+/// consume the same stream first in `compute_diversity`, are not run here).
 pub struct PromptScorer<'a, B: Backend> {
     /// EAD settings.
     pub ead: EadConfig,
@@ -83,11 +101,15 @@ pub struct PromptScorer<'a, B: Backend> {
     pub metrics: Vec<Metric>,
     /// The model name written in every row.
     pub model: String,
+    /// The NLI model, required for NLI.
+    pub nli: Option<NliModel<B>>,
+    /// The NLI sentence-pair stream.
+    pub sampler: SentencePairSampler,
 }
 
 impl<B: Backend> PromptScorer<'_, B> {
     /// The scores of one record. Embeddings are computed once per distinct text.
-    pub fn score(&self, record: &GenerationRecord) -> Result<PromptScores, SentenceEncoderError> {
+    pub fn score(&mut self, record: &GenerationRecord) -> Result<PromptScores, ScoreError> {
         let wants = |metric: Metric| self.metrics.contains(&metric);
         let ead_score = wants(Metric::Ead).then(|| ead(&record.outputs, &self.ead));
         let (mut sbert, mut vendi) = (None, None);
@@ -109,6 +131,10 @@ impl<B: Backend> PromptScorer<'_, B> {
             sbert = wants(Metric::Sbert).then(|| sbert_diversity(set, SmallSetPolicy::Pipeline));
             vendi = wants(Metric::Vendi).then(|| vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline));
         }
+        let nli = match (&mut self.nli, wants(Metric::Nli)) {
+            (Some(model), true) => Some(nli_diversity(&record.outputs, &mut self.sampler, model)?),
+            _ => None,
+        };
         Ok(PromptScores {
             model: self.model.clone(),
             task: record.task.clone(),
@@ -118,7 +144,7 @@ impl<B: Backend> PromptScorer<'_, B> {
             ead_n: ead_score.map(|s| s.per_order),
             sbert,
             vendi,
-            nli: None,
+            nli,
         })
     }
 }
