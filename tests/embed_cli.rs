@@ -155,3 +155,30 @@ fn score_computes_nli_with_a_supplied_model_and_the_shared_pair_stream() {
     }
     assert_eq!(rows[2]["nli"].as_f64(), Some(0.0));
 }
+
+#[test]
+fn a_second_score_run_reads_every_embedding_from_the_cache() {
+    let texts = texts();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("gens.jsonl");
+    let lines: Vec<String> =
+        (0..4).map(|p| serde_json::json!({"input_id": p, "outputs": &texts[p * 8..p * 8 + 8]}).to_string()).collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let cache = dir.path().join("embeddings.cache");
+    let run = |out: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+            .env("RUST_LOG", "info")
+            .args(["score", "--generations", input.to_str().unwrap(), "--metrics", "sbert,vendi", "--encoder", TINY])
+            .args(["--embedding-cache", cache.to_str().unwrap(), "--out"])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let first = run("a.jsonl");
+    assert!(first.contains("0 hits"), "{first}");
+    let second = run("b.jsonl");
+    assert!(second.contains(" 0 misses"), "{second}");
+    assert_eq!(std::fs::read(dir.path().join("a.jsonl")).unwrap(), std::fs::read(dir.path().join("b.jsonl")).unwrap());
+}

@@ -18,6 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::data::generations::GenerationReader;
 use crate::device::DeviceChoice;
 use crate::encoders::SentenceEncoder;
+use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::NliModel;
 use crate::metrics::ead::EadConfig;
 use crate::metrics::nli::SentencePairSampler;
@@ -53,6 +54,9 @@ pub(crate) struct ScoreArgs {
     /// Summary JSON with per_input_mean and per_input_std per metric.
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// Embedding cache file (created if absent), keyed by model hash, max length and text.
+    #[arg(long)]
+    embedding_cache: Option<PathBuf>,
     /// Report and skip malformed lines instead of failing on the first.
     #[arg(long)]
     skip_bad_lines: bool,
@@ -109,6 +113,13 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         .model_name
         .clone()
         .unwrap_or_else(|| args.generations.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let encoder_hash = encoder_dir.as_ref().map(|dir| sha256_file(&dir.join("model.safetensors"))).transpose()?;
+    let cache = match (&args.embedding_cache, &encoder, &encoder_hash) {
+        (Some(path), Some(encoder), Some(hash)) => {
+            Some(EmbeddingCache::open(path, encoder.dim(), hash, encoder.max_seq_length())?)
+        }
+        _ => None,
+    };
     let nli = match (&args.nli_model, metrics.contains(&Metric::Nli)) {
         (Some(dir), true) => Some(
             NliModel::<B>::load(dir, args.nli_max_length, args.batch_size, device)
@@ -124,6 +135,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         model: model.clone(),
         nli,
         sampler: SentencePairSampler::default(),
+        cache,
     };
     let mut reader = GenerationReader::open(&args.generations, args.skip_bad_lines)?;
     let progress = ProgressBar::new_spinner().with_style(
@@ -137,6 +149,9 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         progress.inc(1);
     }
     progress.finish_and_clear();
+    if let Some(cache) = &scorer.cache {
+        tracing::info!("embedding cache: {} hits, {} misses, {} vectors", cache.hits, cache.misses, cache.len());
+    }
     let report = reader.report().clone();
     for line in &report.bad_lines {
         tracing::warn!("skipped {line}");
@@ -158,8 +173,8 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
                 .parameter("nli_max_length", args.nli_max_length)
                 .parameter("nli_sampling", "random.Random(1234), per-input pass only, prompts in file order");
         }
-        if let Some(dir) = &encoder_dir {
-            provenance = provenance.input("encoder model.safetensors", sha256_file(&dir.join("model.safetensors"))?);
+        if let Some(hash) = &encoder_hash {
+            provenance = provenance.input("encoder model.safetensors", hash);
         }
         let summary = serde_json::json!({
             "model_name": model,

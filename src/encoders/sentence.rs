@@ -14,6 +14,7 @@ use burn::tensor::backend::Backend;
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
+use super::cache::{CacheError, EmbeddingCache};
 use super::loading::{EncoderLoadError, read_json};
 use super::mpnet::{MpnetConfig, MpnetModel};
 
@@ -62,6 +63,9 @@ pub enum SentenceEncoderError {
         /// What is not supported.
         problem: String,
     },
+    /// The embedding cache cannot be read or written.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
     /// The tokenizer cannot be loaded or fails on a text.
     #[error("{path}: tokenizer: {message}")]
     Tokenizer {
@@ -199,6 +203,26 @@ impl<B: Backend> SentenceEncoder<B> {
             }
         }
         Ok(embeddings)
+    }
+
+    /// [`SentenceEncoder::encode`] through an embedding cache: only texts the cache does
+    /// not hold are encoded, and their vectors are added to it.
+    pub fn encode_cached<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        batch_size: usize,
+        cache: &mut EmbeddingCache,
+    ) -> Result<Vec<Vec<f32>>, SentenceEncoderError> {
+        let mut out: Vec<Option<Vec<f32>>> = texts.iter().map(|t| cache.get(t.as_ref())).collect();
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let fresh = self.encode(&missing.iter().map(|&i| texts[i].as_ref()).collect::<Vec<_>>(), batch_size)?;
+            for (&i, vector) in missing.iter().zip(fresh) {
+                cache.insert(texts[i].as_ref(), &vector)?;
+                out[i] = Some(vector);
+            }
+        }
+        Ok(out.into_iter().map(|v| v.expect("filled")).collect())
     }
 
     fn encode_batch(&self, batch: &[&Vec<u32>]) -> Vec<Vec<f32>> {

@@ -17,6 +17,7 @@ use super::sbert::{EmbeddingSet, sbert_diversity};
 use super::summary::{per_input_mean, per_input_std};
 use super::vendi::{VendiVariant, vendi_score};
 use crate::data::generations::GenerationRecord;
+use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::{NliModel, NliModelError};
 use crate::encoders::{SentenceEncoder, SentenceEncoderError};
 
@@ -105,6 +106,8 @@ pub struct PromptScorer<'a, B: Backend> {
     pub nli: Option<NliModel<B>>,
     /// The NLI sentence-pair stream.
     pub sampler: SentencePairSampler,
+    /// An embedding cache shared across runs, if any.
+    pub cache: Option<EmbeddingCache>,
 }
 
 impl<B: Backend> PromptScorer<'_, B> {
@@ -124,7 +127,10 @@ impl<B: Backend> PromptScorer<'_, B> {
                     unique.len() - 1
                 });
             }
-            let embedded = encoder.encode(&unique, self.batch_size)?;
+            let embedded = match &mut self.cache {
+                Some(cache) => encoder.encode_cached(&unique, self.batch_size, cache)?,
+                None => encoder.encode(&unique, self.batch_size)?,
+            };
             let data: Vec<f32> =
                 record.outputs.iter().flat_map(|t| embedded[index[t.as_str()]].iter().copied()).collect();
             let set = EmbeddingSet::new(&data, encoder.dim()).expect("rows of the encoder's width");
