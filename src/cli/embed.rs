@@ -61,15 +61,7 @@ pub(crate) fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
 pub(crate) fn run(args: &EmbedArgs) -> anyhow::Result<()> {
     let texts = read_texts(&args.input)?;
     let device: DeviceChoice = args.device.parse()?;
-    let embeddings = match device.check()? {
-        DeviceChoice::Cpu => embed::<crate::device::Cpu>(args, &texts, &Default::default())?,
-        #[cfg(feature = "cuda")]
-        DeviceChoice::Cuda(index) => {
-            embed::<crate::device::Cuda>(args, &texts, &burn::backend::cuda::CudaDevice::new(index))?
-        }
-        #[cfg(not(feature = "cuda"))]
-        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
-    };
+    let embeddings = with_backend!(device, |B, dev| embed::<B>(args, &texts, &dev))?;
     let Format::Json = args.format;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -37,15 +37,7 @@ pub(crate) struct LogitsArgs {
 pub(crate) fn run(args: &LogitsArgs) -> anyhow::Result<()> {
     let ids = parse_ids(&args.ids)?;
     let device: DeviceChoice = args.device.parse()?;
-    match device.check()? {
-        DeviceChoice::Cpu => print_logits::<crate::device::Cpu>(args, &ids, &Default::default()),
-        #[cfg(feature = "cuda")]
-        DeviceChoice::Cuda(index) => {
-            print_logits::<crate::device::Cuda>(args, &ids, &burn::backend::cuda::CudaDevice::new(index))
-        }
-        #[cfg(not(feature = "cuda"))]
-        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
-    }
+    with_backend!(device, |B, dev| print_logits::<B>(args, &ids, &dev))
 }
 
 fn parse_ids(text: &str) -> anyhow::Result<Vec<i64>> {

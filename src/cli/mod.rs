@@ -4,6 +4,28 @@
 //! causes) and an exit code. Logs go to stderr through `tracing` (`RUST_LOG` sets the
 //! level); results go to files and, where a contract says so, JSON on stdout.
 
+/// Runs `$body` with `$backend` naming the burn backend of a device choice (checked
+/// first, so a missing GPU is an error, not a panic) and `$device` bound to its device.
+macro_rules! with_backend {
+    ($choice:expr, |$backend:ident, $device:ident| $body:expr) => {{
+        match $choice.check()? {
+            $crate::device::DeviceChoice::Cpu => {
+                type $backend = $crate::device::Cpu;
+                let $device = burn::tensor::Device::<$backend>::default();
+                $body
+            }
+            #[cfg(feature = "cuda")]
+            $crate::device::DeviceChoice::Cuda(index) => {
+                type $backend = $crate::device::Cuda;
+                let $device = burn::backend::cuda::CudaDevice::new(index);
+                $body
+            }
+            #[cfg(not(feature = "cuda"))]
+            $crate::device::DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
+        }
+    }};
+}
+
 mod demo;
 mod embed;
 mod info;

@@ -29,13 +29,7 @@ pub(crate) struct Olmo3CheckArgs {
 
 pub(crate) fn run(args: &Olmo3CheckArgs) -> anyhow::Result<()> {
     let device: DeviceChoice = args.device.parse()?;
-    match device.check()? {
-        DeviceChoice::Cpu => check::<crate::device::Cpu>(args, &Default::default()),
-        #[cfg(feature = "cuda")]
-        DeviceChoice::Cuda(index) => check::<crate::device::Cuda>(args, &burn::backend::cuda::CudaDevice::new(index)),
-        #[cfg(not(feature = "cuda"))]
-        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
-    }
+    with_backend!(device, |B, dev| check::<B>(args, &dev))
 }
 
 fn check<B: Backend>(args: &Olmo3CheckArgs, device: &B::Device) -> anyhow::Result<()> {

@@ -85,15 +85,7 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         bail!("--metrics nli needs --nli-model DIR (a roberta-large-mnli folder; it cannot be fetched by the setup)");
     }
     let device: DeviceChoice = args.device.parse()?;
-    match device.check()? {
-        DeviceChoice::Cpu => score::<crate::device::Cpu>(args, &metrics, &Default::default()),
-        #[cfg(feature = "cuda")]
-        DeviceChoice::Cuda(index) => {
-            score::<crate::device::Cuda>(args, &metrics, &burn::backend::cuda::CudaDevice::new(index))
-        }
-        #[cfg(not(feature = "cuda"))]
-        DeviceChoice::Cuda(_) => unreachable!("check() rejects CUDA without the feature"),
-    }
+    with_backend!(device, |B, dev| score::<B>(args, &metrics, &dev))
 }
 
 fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -> anyhow::Result<()> {

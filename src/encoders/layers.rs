@@ -5,7 +5,7 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::backend::Backend;
-use burn::tensor::{FloatDType, Tensor};
+use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 
 /// `torch.nn.LayerNorm` over the last dimension (biased variance), computed in f32.
 #[derive(Module, Debug)]
@@ -84,6 +84,38 @@ pub fn linear<B: Backend>(weight: Tensor<B, 2>, bias: Option<Tensor<B, 1>>) -> L
     Linear { weight: Param::from_tensor(weight.transpose()), bias: bias.map(Param::from_tensor) }
 }
 
+/// Token ids and position ids `[batch, T]` of right-padded rows, positions counted as
+/// transformers' `create_position_ids_from_input_ids` does (RoBERTa, MPNet): the running
+/// count of non-padding tokens plus the padding index; padding keeps the padding index.
+pub fn ids_and_positions<B: Backend>(
+    input_ids: &[Vec<u32>],
+    padding_idx: u32,
+    device: &B::Device,
+) -> (Tensor<B, 2, Int>, Tensor<B, 2, Int>) {
+    let batch = input_ids.len();
+    let length = input_ids.first().map_or(0, Vec::len);
+    let pad = i64::from(padding_idx);
+    let mut ids = Vec::with_capacity(batch * length);
+    let mut positions = Vec::with_capacity(batch * length);
+    for row in input_ids {
+        let mut count = 0;
+        for &id in row {
+            let id = i64::from(id);
+            ids.push(id);
+            if id == pad {
+                positions.push(pad);
+            } else {
+                count += 1;
+                positions.push(count + pad);
+            }
+        }
+    }
+    (
+        Tensor::from_data(TensorData::new(ids, [batch, length]), device),
+        Tensor::from_data(TensorData::new(positions, [batch, length]), device),
+    )
+}
+
 /// The additive padding mask `[batch, 1, 1, T]`: 0 for real tokens and the most negative
 /// f32 for padding, as transformers' extended attention mask.
 pub fn padding_bias<B: Backend>(attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 4> {
@@ -91,6 +123,5 @@ pub fn padding_bias<B: Backend>(attention_mask: &[Vec<u8>], device: &B::Device) 
     let length = attention_mask.first().map_or(0, Vec::len);
     let data: Vec<f32> =
         attention_mask.iter().flat_map(|row| row.iter().map(|&m| if m == 1 { 0.0 } else { f32::MIN })).collect();
-    Tensor::<B, 2>::from_data(burn::tensor::TensorData::new(data, [batch, length]), device)
-        .reshape([batch, 1, 1, length])
+    Tensor::<B, 2>::from_data(TensorData::new(data, [batch, length]), device).reshape([batch, 1, 1, length])
 }

@@ -15,7 +15,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::Deserialize;
 
-use super::layers::{EncoderLayer, LayerNorm, padding_bias};
+use super::layers::{EncoderLayer, LayerNorm, ids_and_positions, padding_bias};
 use super::loading::{DeviceTensors, EncoderLoadError, read_json};
 use crate::weights::HostTensors;
 
@@ -106,30 +106,8 @@ impl<B: Backend> MpnetModel<B> {
     /// Token embeddings of the last layer, `[batch, T, hidden]`, for right-padded
     /// `input_ids` with `attention_mask` (1 = token, 0 = padding).
     pub fn forward(&self, input_ids: &[Vec<u32>], attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 3> {
-        let batch = input_ids.len();
         let length = input_ids.first().map_or(0, Vec::len);
-        let ids: Vec<i64> = input_ids.iter().flatten().map(|&id| i64::from(id)).collect();
-        // Position ids: cumulative count of real tokens, offset by the padding index;
-        // padding keeps the padding index (create_position_ids_from_input_ids).
-        let pad = i64::from(self.padding_idx);
-        let positions: Vec<i64> = input_ids
-            .iter()
-            .flat_map(|row| {
-                let mut count = 0;
-                row.iter()
-                    .map(move |&id| {
-                        if i64::from(id) == pad {
-                            pad
-                        } else {
-                            count += 1;
-                            count + pad
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch, length]), device);
-        let positions = Tensor::<B, 2, Int>::from_data(TensorData::new(positions, [batch, length]), device);
+        let (ids, positions) = ids_and_positions::<B>(input_ids, self.padding_idx, device);
         let mut x = self
             .embeddings_norm
             .forward(self.word_embeddings.forward(ids) + self.position_embeddings.forward(positions));

@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, Linear};
+use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor, TensorData};
 use serde::Deserialize;
 use tokenizers::{EncodeInput, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
-use super::layers::{EncoderLayer, LayerNorm, padding_bias};
+use super::layers::{EncoderLayer, LayerNorm, ids_and_positions, padding_bias};
 use super::loading::{DeviceTensors, EncoderLoadError, read_json};
 use crate::metrics::nli::NliScorer;
 use crate::weights::HostTensors;
@@ -128,27 +128,7 @@ impl<B: Backend> RobertaClassifier<B> {
     /// Class logits `[batch, labels]` for right-padded ids and their mask.
     pub fn forward(&self, input_ids: &[Vec<u32>], attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 2> {
         let batch = input_ids.len();
-        let length = input_ids.first().map_or(0, Vec::len);
-        let pad = i64::from(self.padding_idx);
-        let ids: Vec<i64> = input_ids.iter().flatten().map(|&id| i64::from(id)).collect();
-        let positions: Vec<i64> = input_ids
-            .iter()
-            .flat_map(|row| {
-                let mut count = 0;
-                row.iter()
-                    .map(move |&id| {
-                        if i64::from(id) == pad {
-                            pad
-                        } else {
-                            count += 1;
-                            count + pad
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [batch, length]), device);
-        let positions = Tensor::<B, 2, Int>::from_data(TensorData::new(positions, [batch, length]), device);
+        let (ids, positions) = ids_and_positions::<B>(input_ids, self.padding_idx, device);
         let token_type = self.token_type.val().unsqueeze::<3>();
         let mut x = self
             .embeddings_norm

@@ -1,4 +1,11 @@
 //! Generation: tokenizer, chat templates, think suppression, seeded sampling and
 //! resumable K-samples-per-prompt runs.
 //!
-//! Not implemented yet; it builds on [`crate::olmo3`].
+//! * [`tokenizer`]: the checkpoint's `tokenizer.json` (or the dolma2 tokenizer), no BOS.
+//! * [`chat`]: the checkpoint's own Jinja chat template rendered as transformers does,
+//!   built-in Olmo 3 templates as the fallback, and the "think without thinking" prefill.
+//!
+//! Sampling and run files follow.
+
+pub mod chat;
+pub mod tokenizer;
