@@ -5,7 +5,10 @@
 //! * [`chat`]: the checkpoint's own Jinja chat template rendered as transformers does,
 //!   built-in Olmo 3 templates as the fallback, and the "think without thinking" prefill.
 //!
-//! Sampling and run files follow.
+//! * [`sampling`]: temperature, top-p, top-k and greedy; one random stream per sample.
+//!
+//! The batched K-sample generation loop and resumable run files follow.
 
 pub mod chat;
+pub mod sampling;
 pub mod tokenizer;
