@@ -7,8 +7,11 @@
 //!
 //! * [`sampling`]: temperature, top-p, top-k and greedy; one random stream per sample.
 //!
-//! The batched K-sample generation loop and resumable run files follow.
+//! * [`engine`]: K samples per prompt: prefill once, repeat the cache, decode together.
+//!
+//! Resumable run files and the `generate` command follow.
 
 pub mod chat;
+pub mod engine;
 pub mod sampling;
 pub mod tokenizer;

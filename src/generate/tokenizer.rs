@@ -31,6 +31,52 @@ pub enum TokenizerError {
     },
 }
 
+/// Trains a byte-level BPE tokenizer on `texts` with `vocab_size` ids (special tokens
+/// first, in the given order) and writes it to `path` as `tokenizer.json`. Byte-level
+/// pre-tokenisation and decoding make every text round-trip exactly.
+pub fn train_byte_level_bpe<I, S>(
+    texts: I,
+    vocab_size: usize,
+    special_tokens: &[&str],
+    path: &Path,
+) -> Result<(), TokenizerError>
+where
+    I: Iterator<Item = S> + Send,
+    S: AsRef<str> + Send,
+{
+    use tokenizers::models::ModelWrapper;
+    use tokenizers::models::TrainerWrapper;
+    use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+    use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+    use tokenizers::{
+        AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, TokenizerImpl,
+    };
+
+    let invalid = |e: tokenizers::Error| TokenizerError::Invalid { path: path.to_owned(), message: e.to_string() };
+    let mut tokenizer: TokenizerImpl<
+        ModelWrapper,
+        NormalizerWrapper,
+        PreTokenizerWrapper,
+        PostProcessorWrapper,
+        DecoderWrapper,
+    > = TokenizerImpl::new(ModelWrapper::BPE(BPE::default()));
+    tokenizer.with_pre_tokenizer(Some(PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, false))));
+    tokenizer.with_decoder(Some(DecoderWrapper::ByteLevel(ByteLevel::default())));
+    let specials: Vec<AddedToken> = special_tokens.iter().map(|t| AddedToken::from((*t).to_owned(), true)).collect();
+    let mut trainer = TrainerWrapper::BpeTrainer(
+        BpeTrainerBuilder::new()
+            .vocab_size(vocab_size)
+            .show_progress(false)
+            .special_tokens(specials.clone())
+            .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+            .build(),
+    );
+    tokenizer.train(&mut trainer, texts).map_err(invalid)?;
+    tokenizer.add_special_tokens(&specials);
+    tokenizer.save(path, false).map_err(invalid)?;
+    Ok(())
+}
+
 /// A loaded tokenizer and where it came from.
 pub struct TextTokenizer {
     inner: Tokenizer,
