@@ -28,6 +28,7 @@ macro_rules! with_backend {
 
 mod demo;
 mod embed;
+mod generate;
 mod info;
 mod logits;
 mod olmo3_check;
@@ -58,6 +59,8 @@ enum Command {
     },
     /// Sentence embeddings of the `text` field of a JSONL file (sentence-transformers).
     Embed(embed::EmbedArgs),
+    /// Sample K outputs per prompt from an Olmo 3 checkpoint into a resumable run file.
+    Generate(generate::GenerateArgs),
     /// Score a generation file with the diversity metrics (per-prompt table + summary).
     Score(score::ScoreArgs),
     /// Logits of one forward pass of an Olmo 3 checkpoint over a token sequence.
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Paper { command } => paper::run(&command),
         Command::Embed(args) => embed::run(&args),
+        Command::Generate(args) => generate::run(&args),
         Command::Score(args) => score::run(&args),
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),

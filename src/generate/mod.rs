@@ -9,9 +9,10 @@
 //!
 //! * [`engine`]: K samples per prompt: prefill once, repeat the cache, decode together.
 //!
-//! Resumable run files and the `generate` command follow.
+//! * [`runfile`]: one JSONL line per prompt with provenance; resumable after a crash.
 
 pub mod chat;
 pub mod engine;
+pub mod runfile;
 pub mod sampling;
 pub mod tokenizer;
