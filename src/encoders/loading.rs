@@ -8,7 +8,9 @@ use burn::nn::Linear;
 use burn::tensor::backend::Backend;
 use burn::tensor::{FloatDType, Tensor};
 
-use super::layers::{LayerNorm, linear};
+use std::collections::BTreeMap;
+
+use super::layers::{EncoderLayer, LayerNorm, linear};
 use crate::weights::{HostTensors, WeightsError};
 
 /// Errors loading an encoder.
@@ -74,6 +76,60 @@ impl<B: Backend> DeviceTensors<'_, B> {
             weight: Param::from_tensor(self.vector(&format!("{prefix}.weight"))),
             bias: Param::from_tensor(self.vector(&format!("{prefix}.bias"))),
             eps: self.eps,
+        }
+    }
+}
+
+/// Hugging Face names of the parts of one post-LN encoder layer, relative to the layer's
+/// prefix (each a linear layer or LayerNorm with `.weight` and `.bias`).
+pub(crate) struct LayerNames {
+    pub(crate) query: &'static str,
+    pub(crate) key: &'static str,
+    pub(crate) value: &'static str,
+    pub(crate) attention_output: &'static str,
+    pub(crate) attention_norm: &'static str,
+    pub(crate) intermediate: &'static str,
+    pub(crate) output: &'static str,
+    pub(crate) output_norm: &'static str,
+}
+
+impl LayerNames {
+    /// Adds the layer's tensors under `prefix` with their shapes (PyTorch layout).
+    pub(crate) fn expect(
+        &self,
+        prefix: &str,
+        hidden: usize,
+        intermediate: usize,
+        expected: &mut BTreeMap<String, Vec<usize>>,
+    ) {
+        let mut add = |name: &str, weight: Vec<usize>, bias: usize| {
+            expected.insert(format!("{prefix}.{name}.weight"), weight);
+            expected.insert(format!("{prefix}.{name}.bias"), vec![bias]);
+        };
+        for name in [self.query, self.key, self.value, self.attention_output] {
+            add(name, vec![hidden, hidden], hidden);
+        }
+        for name in [self.attention_norm, self.output_norm] {
+            add(name, vec![hidden], hidden);
+        }
+        add(self.intermediate, vec![intermediate, hidden], intermediate);
+        add(self.output, vec![hidden, intermediate], hidden);
+    }
+}
+
+impl<B: Backend> DeviceTensors<'_, B> {
+    /// The encoder layer stored under `prefix` with these part names.
+    pub(crate) fn encoder_layer(&mut self, prefix: &str, names: &LayerNames, num_heads: usize) -> EncoderLayer<B> {
+        EncoderLayer {
+            query: self.linear(&format!("{prefix}.{}", names.query)),
+            key: self.linear(&format!("{prefix}.{}", names.key)),
+            value: self.linear(&format!("{prefix}.{}", names.value)),
+            attention_output: self.linear(&format!("{prefix}.{}", names.attention_output)),
+            attention_norm: self.norm(&format!("{prefix}.{}", names.attention_norm)),
+            intermediate: self.linear(&format!("{prefix}.{}", names.intermediate)),
+            output: self.linear(&format!("{prefix}.{}", names.output)),
+            output_norm: self.norm(&format!("{prefix}.{}", names.output_norm)),
+            num_heads,
         }
     }
 }

@@ -16,8 +16,20 @@ use burn::tensor::{Int, Tensor, TensorData};
 use serde::Deserialize;
 
 use super::layers::{EncoderLayer, LayerNorm, ids_and_positions, padding_bias};
-use super::loading::{DeviceTensors, EncoderLoadError, read_json};
+use super::loading::{DeviceTensors, EncoderLoadError, LayerNames, read_json};
 use crate::weights::HostTensors;
+
+/// MPNet's names for the parts of an encoder layer.
+const MPNET_LAYER: LayerNames = LayerNames {
+    query: "attention.attn.q",
+    key: "attention.attn.k",
+    value: "attention.attn.v",
+    attention_output: "attention.attn.o",
+    attention_norm: "attention.LayerNorm",
+    intermediate: "intermediate.dense",
+    output: "output.dense",
+    output_norm: "output.LayerNorm",
+};
 
 /// The maximum relative distance of the position buckets (fixed in transformers).
 const MAX_DISTANCE: i64 = 128;
@@ -145,19 +157,7 @@ impl<B: Backend> MpnetModel<B> {
             vec![config.relative_attention_num_buckets, config.num_attention_heads],
         );
         for i in 0..config.num_hidden_layers {
-            let p = format!("encoder.layer.{i}");
-            for name in ["attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o"] {
-                expected.insert(format!("{p}.{name}.weight"), vec![h, h]);
-                expected.insert(format!("{p}.{name}.bias"), vec![h]);
-            }
-            for name in ["attention.LayerNorm", "output.LayerNorm"] {
-                expected.insert(format!("{p}.{name}.weight"), vec![h]);
-                expected.insert(format!("{p}.{name}.bias"), vec![h]);
-            }
-            expected.insert(format!("{p}.intermediate.dense.weight"), vec![config.intermediate_size, h]);
-            expected.insert(format!("{p}.intermediate.dense.bias"), vec![config.intermediate_size]);
-            expected.insert(format!("{p}.output.dense.weight"), vec![h, config.intermediate_size]);
-            expected.insert(format!("{p}.output.dense.bias"), vec![h]);
+            MPNET_LAYER.expect(&format!("encoder.layer.{i}"), h, config.intermediate_size, &mut expected);
         }
         expected
     }
@@ -189,20 +189,7 @@ impl<B: Backend> MpnetModel<B> {
         let relative = take.matrix("encoder.relative_attention_bias.weight");
         let embeddings_norm = take.norm("embeddings.LayerNorm");
         let layers = (0..config.num_hidden_layers)
-            .map(|i| {
-                let p = format!("encoder.layer.{i}");
-                EncoderLayer {
-                    query: take.linear(&format!("{p}.attention.attn.q")),
-                    key: take.linear(&format!("{p}.attention.attn.k")),
-                    value: take.linear(&format!("{p}.attention.attn.v")),
-                    attention_output: take.linear(&format!("{p}.attention.attn.o")),
-                    attention_norm: take.norm(&format!("{p}.attention.LayerNorm")),
-                    intermediate: take.linear(&format!("{p}.intermediate.dense")),
-                    output: take.linear(&format!("{p}.output.dense")),
-                    output_norm: take.norm(&format!("{p}.output.LayerNorm")),
-                    num_heads: config.num_attention_heads,
-                }
-            })
+            .map(|i| take.encoder_layer(&format!("encoder.layer.{i}"), &MPNET_LAYER, config.num_attention_heads))
             .collect();
         let model = Self {
             word_embeddings: Embedding { weight: Param::from_tensor(word) },

@@ -21,9 +21,21 @@ use serde::Deserialize;
 use tokenizers::{EncodeInput, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::layers::{EncoderLayer, LayerNorm, ids_and_positions, padding_bias};
-use super::loading::{DeviceTensors, EncoderLoadError, read_json};
+use super::loading::{DeviceTensors, EncoderLoadError, LayerNames, read_json};
 use crate::metrics::nli::NliScorer;
 use crate::weights::HostTensors;
+
+/// RoBERTa's names for the parts of an encoder layer.
+const ROBERTA_LAYER: LayerNames = LayerNames {
+    query: "attention.self.query",
+    key: "attention.self.key",
+    value: "attention.self.value",
+    attention_output: "attention.output.dense",
+    attention_norm: "attention.output.LayerNorm",
+    intermediate: "intermediate.dense",
+    output: "output.dense",
+    output_norm: "output.LayerNorm",
+};
 
 /// The three NLI labels in canonical form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,20 +165,7 @@ impl<B: Backend> RobertaClassifier<B> {
             expected.insert(format!("roberta.embeddings.LayerNorm.{suffix}"), vec![h]);
         }
         for i in 0..config.num_hidden_layers {
-            let p = format!("roberta.encoder.layer.{i}");
-            for name in ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"]
-            {
-                expected.insert(format!("{p}.{name}.weight"), vec![h, h]);
-                expected.insert(format!("{p}.{name}.bias"), vec![h]);
-            }
-            for name in ["attention.output.LayerNorm", "output.LayerNorm"] {
-                expected.insert(format!("{p}.{name}.weight"), vec![h]);
-                expected.insert(format!("{p}.{name}.bias"), vec![h]);
-            }
-            expected.insert(format!("{p}.intermediate.dense.weight"), vec![config.intermediate_size, h]);
-            expected.insert(format!("{p}.intermediate.dense.bias"), vec![config.intermediate_size]);
-            expected.insert(format!("{p}.output.dense.weight"), vec![h, config.intermediate_size]);
-            expected.insert(format!("{p}.output.dense.bias"), vec![h]);
+            ROBERTA_LAYER.expect(&format!("roberta.encoder.layer.{i}"), h, config.intermediate_size, &mut expected);
         }
         expected.insert("classifier.dense.weight".into(), vec![h, h]);
         expected.insert("classifier.dense.bias".into(), vec![h]);
@@ -200,18 +199,7 @@ impl<B: Backend> RobertaClassifier<B> {
         let embeddings_norm = take.norm("roberta.embeddings.LayerNorm");
         let layers = (0..config.num_hidden_layers)
             .map(|i| {
-                let p = format!("roberta.encoder.layer.{i}");
-                EncoderLayer {
-                    query: take.linear(&format!("{p}.attention.self.query")),
-                    key: take.linear(&format!("{p}.attention.self.key")),
-                    value: take.linear(&format!("{p}.attention.self.value")),
-                    attention_output: take.linear(&format!("{p}.attention.output.dense")),
-                    attention_norm: take.norm(&format!("{p}.attention.output.LayerNorm")),
-                    intermediate: take.linear(&format!("{p}.intermediate.dense")),
-                    output: take.linear(&format!("{p}.output.dense")),
-                    output_norm: take.norm(&format!("{p}.output.LayerNorm")),
-                    num_heads: config.num_attention_heads,
-                }
+                take.encoder_layer(&format!("roberta.encoder.layer.{i}"), &ROBERTA_LAYER, config.num_attention_heads)
             })
             .collect();
         let dense = take.linear("classifier.dense");
