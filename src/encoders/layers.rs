@@ -3,6 +3,8 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
+
+pub use crate::weights::linear;
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::backend::Backend;
 use burn::tensor::{FloatDType, Int, Tensor, TensorData};
@@ -77,11 +79,6 @@ impl<B: Backend> EncoderLayer<B> {
         let expanded = gelu(self.intermediate.forward(attended.clone()));
         self.output_norm.forward(attended + self.output.forward(expanded))
     }
-}
-
-/// A linear layer from PyTorch-layout weights (`[out, in]`) and an optional bias.
-pub fn linear<B: Backend>(weight: Tensor<B, 2>, bias: Option<Tensor<B, 1>>) -> Linear<B> {
-    Linear { weight: Param::from_tensor(weight.transpose()), bias: bias.map(Param::from_tensor) }
 }
 
 /// Token ids and position ids `[batch, T]` of right-padded rows, positions counted as

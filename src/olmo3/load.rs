@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use burn::module::Param;
-use burn::nn::{Embedding, Linear};
+use burn::nn::Embedding;
 use burn::tensor::backend::Backend;
 use burn::tensor::{FloatDType, Tensor};
 
 use super::config::{ConfigError, Olmo3Config};
 use super::model::{Olmo3Attention, Olmo3DecoderLayer, Olmo3ForCausalLM, Olmo3Mlp, Olmo3Model, Olmo3RmsNorm};
-use crate::weights::{HostTensors, WeightsError};
+use crate::weights::{HostTensors, WeightsError, linear};
 
 /// Errors loading a checkpoint.
 #[derive(Debug, thiserror::Error)]
@@ -79,8 +79,7 @@ pub fn load_olmo3<B: Backend>(
     let mut tensors = HostTensors::read_folder(folder, ignorable)?;
     tensors.check(folder, &expected_tensors(&config))?;
     let mut tensor = |name: &str| -> Tensor<B, 2> { tensors.take::<B, 2>(name, device, dtype) };
-    // Linear layers store [out, in] in PyTorch; burn's Linear multiplies by [in, out].
-    let linear = |weight: Tensor<B, 2>| Linear { weight: Param::from_tensor(weight.transpose()), bias: None };
+    let linear = |weight: Tensor<B, 2>| linear(weight, None);
     let embed = tensor("model.embed_tokens.weight");
     let lm_head = if config.tie_word_embeddings { embed.clone() } else { tensor("lm_head.weight") };
     let mut layer_weights = Vec::with_capacity(config.num_hidden_layers);
