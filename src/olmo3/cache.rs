@@ -71,22 +71,7 @@ impl<B: Backend> KvCache<B> {
     /// The cache repeated `times` along the batch dimension: a batch-1 prefill becomes
     /// the starting cache of `times` samples.
     pub fn repeat_batch(&self, times: usize) -> Self {
-        let repeat = |state: &Option<CachedKeys<B>>| {
-            state.as_ref().map(|s| CachedKeys {
-                keys: s.keys.clone().repeat_dim(0, times),
-                values: s.values.clone().repeat_dim(0, times),
-                positions: s.positions.clone(),
-            })
-        };
-        let layers = self
-            .layers
-            .iter()
-            .map(|layer| match layer {
-                LayerCache::Full(state) => LayerCache::Full(repeat(state)),
-                LayerCache::Ring { capacity, state } => LayerCache::Ring { capacity: *capacity, state: repeat(state) },
-            })
-            .collect();
-        Self { layers, seen: self.seen }
+        self.map_tensors(|t| t.repeat_dim(0, times))
     }
 
     /// Keeps only the batch rows in `rows` (e.g. to drop finished samples).
@@ -95,10 +80,15 @@ impl<B: Backend> KvCache<B> {
             burn::tensor::TensorData::new(rows.iter().map(|&r| r as i64).collect::<Vec<_>>(), [rows.len()]),
             device,
         );
-        let select = |state: &Option<CachedKeys<B>>| {
+        self.map_tensors(|t| t.select(0, index.clone()))
+    }
+
+    /// The same cache with `f` applied to every cached key and value tensor.
+    fn map_tensors(&self, f: impl Fn(Tensor<B, 4>) -> Tensor<B, 4>) -> Self {
+        let map = |state: &Option<CachedKeys<B>>| {
             state.as_ref().map(|s| CachedKeys {
-                keys: s.keys.clone().select(0, index.clone()),
-                values: s.values.clone().select(0, index.clone()),
+                keys: f(s.keys.clone()),
+                values: f(s.values.clone()),
                 positions: s.positions.clone(),
             })
         };
@@ -106,8 +96,8 @@ impl<B: Backend> KvCache<B> {
             .layers
             .iter()
             .map(|layer| match layer {
-                LayerCache::Full(state) => LayerCache::Full(select(state)),
-                LayerCache::Ring { capacity, state } => LayerCache::Ring { capacity: *capacity, state: select(state) },
+                LayerCache::Full(state) => LayerCache::Full(map(state)),
+                LayerCache::Ring { capacity, state } => LayerCache::Ring { capacity: *capacity, state: map(state) },
             })
             .collect();
         Self { layers, seen: self.seen }
