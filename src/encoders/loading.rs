@@ -38,6 +38,22 @@ pub enum EncoderLoadError {
     Weights(#[from] WeightsError),
 }
 
+/// transformers' defaults for BERT-family configs (`layer_norm_eps`, `pad_token_id`,
+/// `hidden_act`), shared by the MPNet and RoBERTa configurations.
+pub(crate) fn default_layer_norm_eps() -> f64 {
+    1e-5
+}
+
+/// See [`default_layer_norm_eps`].
+pub(crate) fn default_pad_token_id() -> u32 {
+    1
+}
+
+/// See [`default_layer_norm_eps`].
+pub(crate) fn default_hidden_act() -> String {
+    "gelu".to_owned()
+}
+
 /// Reads and parses a JSON configuration file with a clear error.
 pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EncoderLoadError> {
     let text =

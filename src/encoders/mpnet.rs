@@ -16,7 +16,10 @@ use burn::tensor::{Int, Tensor, TensorData};
 use serde::Deserialize;
 
 use super::layers::{EncoderLayer, LayerNorm, ids_and_positions, padding_bias};
-use super::loading::{DeviceTensors, EncoderLoadError, LayerNames, read_json};
+use super::loading::{
+    DeviceTensors, EncoderLoadError, LayerNames, default_hidden_act, default_layer_norm_eps, default_pad_token_id,
+    read_json,
+};
 use crate::weights::HostTensors;
 
 /// MPNet's names for the parts of an encoder layer.
@@ -50,30 +53,21 @@ pub struct MpnetConfig {
     /// Rows of the position embedding table.
     pub max_position_embeddings: usize,
     /// LayerNorm epsilon.
-    #[serde(default = "default_eps")]
+    #[serde(default = "default_layer_norm_eps")]
     pub layer_norm_eps: f64,
     /// Relative attention buckets.
     #[serde(default = "default_buckets")]
     pub relative_attention_num_buckets: usize,
     /// Padding id (also the position padding index).
-    #[serde(default = "default_pad")]
+    #[serde(default = "default_pad_token_id")]
     pub pad_token_id: u32,
     /// Activation (only `gelu` is supported).
-    #[serde(default = "default_act")]
+    #[serde(default = "default_hidden_act")]
     pub hidden_act: String,
 }
 
-fn default_eps() -> f64 {
-    1e-5
-}
 fn default_buckets() -> usize {
     32
-}
-fn default_pad() -> u32 {
-    1
-}
-fn default_act() -> String {
-    "gelu".to_owned()
 }
 
 /// MPNet encoder.

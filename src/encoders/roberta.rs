@@ -21,7 +21,10 @@ use serde::Deserialize;
 use tokenizers::{EncodeInput, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::layers::{EncoderLayer, LayerNorm, ids_and_positions, padding_bias};
-use super::loading::{DeviceTensors, EncoderLoadError, LayerNames, read_json};
+use super::loading::{
+    DeviceTensors, EncoderLoadError, LayerNames, default_hidden_act, default_layer_norm_eps, default_pad_token_id,
+    read_json,
+};
 use crate::metrics::nli::NliScorer;
 use crate::weights::HostTensors;
 
@@ -90,29 +93,20 @@ pub struct RobertaConfig {
     #[serde(default = "one")]
     pub type_vocab_size: usize,
     /// LayerNorm epsilon.
-    #[serde(default = "default_eps")]
+    #[serde(default = "default_layer_norm_eps")]
     pub layer_norm_eps: f64,
     /// Padding id (also the position padding index).
-    #[serde(default = "default_pad")]
+    #[serde(default = "default_pad_token_id")]
     pub pad_token_id: u32,
     /// Labels by output index.
     pub id2label: BTreeMap<String, String>,
     /// Activation (only `gelu`).
-    #[serde(default = "default_act")]
+    #[serde(default = "default_hidden_act")]
     pub hidden_act: String,
 }
 
 fn one() -> usize {
     1
-}
-fn default_eps() -> f64 {
-    1e-5
-}
-fn default_pad() -> u32 {
-    1
-}
-fn default_act() -> String {
-    "gelu".to_owned()
 }
 
 /// RoBERTa encoder with the sequence-classification head.
