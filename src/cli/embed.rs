@@ -2,7 +2,7 @@
 //! (normalised, as sentence-transformers' `encode(normalize_embeddings=True)`) of the
 //! `text` field of every line of a JSONL file, as `{"embeddings": [[f32; dim], ...]}`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -39,16 +39,8 @@ pub(crate) struct EmbedArgs {
 
 /// Reads the `text` field of every line; errors name the file and the line.
 pub(crate) fn read_texts(path: &Path) -> anyhow::Result<Vec<String>> {
-    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut texts = Vec::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.with_context(|| format!("{}:{number}: cannot read the line (not UTF-8?)", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value =
-            serde_json::from_str(&line).with_context(|| format!("{}:{number}: invalid JSON", path.display()))?;
+    for (number, value) in super::json_lines(path)? {
         match value.get("text") {
             Some(serde_json::Value::String(text)) => texts.push(text.clone()),
             Some(other) => bail!("{}:{number}: field `text` must be a string, found {other}", path.display()),

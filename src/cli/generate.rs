@@ -6,7 +6,6 @@
 //! with a `prompt` field per line (and `input_id` or `id`; the line number otherwise).
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -94,17 +93,9 @@ struct Prompt {
 }
 
 fn read_prompts(path: &Path) -> anyhow::Result<Vec<Prompt>> {
-    let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open the prompt file", path.display()))?;
     let mut prompts = Vec::new();
     let mut seen = HashSet::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.with_context(|| format!("{}:{number}: cannot read (not UTF-8?)", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value =
-            serde_json::from_str(&line).with_context(|| format!("{}:{number}: invalid JSON", path.display()))?;
+    for (number, value) in super::json_lines(path)? {
         let Some(prompt) = value.get("prompt").and_then(|p| p.as_str()) else {
             bail!("{}:{number}: no string field `prompt`", path.display());
         };

@@ -72,6 +72,26 @@ enum Command {
     Info,
 }
 
+/// The non-blank lines of a JSONL file as `(line number, value)`; errors name the file
+/// and the line (unreadable, not UTF-8, invalid JSON).
+fn json_lines(path: &std::path::Path) -> anyhow::Result<Vec<(usize, serde_json::Value)>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: cannot open: {e}", path.display()))?;
+    let mut values = Vec::new();
+    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let number = index + 1;
+        let line =
+            line.map_err(|e| anyhow::anyhow!("{}:{number}: cannot read the line (not UTF-8?): {e}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = serde_json::from_str(&line)
+            .map_err(|e| anyhow::anyhow!("{}:{number}: invalid JSON: {e}", path.display()))?;
+        values.push((number, value));
+    }
+    Ok(values)
+}
+
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> ExitCode {
     init_logging();
