@@ -5,8 +5,12 @@
 //! * [`paper`]: the paper's published per-checkpoint numbers as a polars frame.
 //! * [`attribution`]: per-task SFT / DPO / RL deltas and retention (methodology §4.2).
 //! * [`paper_reproduction`]: the paper's stage-attribution table recomputed from its own data.
+//! * [`per_prompt`]: per-prompt quality and diversity tables (ours or the reference's CSV).
+//! * [`decomposition`]: quality-filtered diversity and the matched correctness decomposition.
 
 pub mod attribution;
+pub mod decomposition;
 pub mod lineage;
 pub mod paper;
 pub mod paper_reproduction;
+pub mod per_prompt;

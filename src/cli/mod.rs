@@ -33,6 +33,7 @@ mod info;
 mod logits;
 mod olmo3_check;
 mod paper;
+mod qfd;
 mod score;
 
 use std::process::ExitCode;
@@ -68,6 +69,9 @@ enum Command {
     /// Check the Olmo 3 port on a device (f32 and bf16) against the golden fixtures and
     /// measure batched decode throughput.
     Olmo3Check(olmo3_check::Olmo3CheckArgs),
+    /// Quality-filtered diversity and the matched correctness decomposition, with
+    /// bootstrap intervals, from a per-prompt CSV (the reference's qfd_per_prompt.csv).
+    Qfd(qfd::QfdArgs),
     /// Tool version, asset status and compute devices.
     Info,
 }
@@ -104,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(&args),
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),
+        Command::Qfd(args) => qfd::run(&args),
         Command::Info => info::run(),
     };
     match result {

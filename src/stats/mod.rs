@@ -1,4 +1,9 @@
 //! Statistics: bootstrap confidence intervals over prompts, paired comparisons between
 //! checkpoints, ratios and shares.
 //!
-//! Not implemented yet.
+//! * [`bootstrap`]: percentile and BCa intervals, seeded and parallel; a statistic over
+//!   several checkpoints' aligned per-prompt arrays is a paired comparison.
+
+pub mod bootstrap;
+
+pub use bootstrap::{Bootstrap, BootstrapConfig, BootstrapError, Interval, IntervalMethod};
