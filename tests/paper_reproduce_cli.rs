@@ -97,7 +97,11 @@ fn paper_reproduce_writes_the_stage_attribution_contract() {
             assert!((g("sft") + g("dpo") + g("rl") - (g("retain") - 100.0)).abs() < 1e-9, "{task}/{lineage}");
         }
     }
-    for file in ["stage_attribution.png", "stage_attribution.svg", "stage_attribution.md", "provenance.json"] {
+    let figures =
+        ["stage_attribution", "diversity_stages", "decomposition", "accuracy_vs_majority_gain", "nli_per_task"];
+    let files = figures.iter().flat_map(|f| [format!("{f}.png"), format!("{f}.svg")]);
+    for file in files.chain(["stage_attribution.md".to_owned(), "provenance.json".to_owned()]) {
+        let file = file.as_str();
         let meta = std::fs::metadata(out.path().join(file)).unwrap_or_else(|_| panic!("{file} missing"));
         assert!(meta.len() > 100, "{file} is nearly empty");
     }
@@ -115,7 +119,16 @@ fn paper_reproduce_is_byte_identical_across_runs() {
             .unwrap();
         assert!(status.success());
     }
-    for file in ["stage_attribution.csv", "stage_attribution.md", "provenance.json", "stage_attribution.svg"] {
+    for file in [
+        "stage_attribution.csv",
+        "stage_attribution.md",
+        "provenance.json",
+        "stage_attribution.svg",
+        "diversity_stages.svg",
+        "decomposition.svg",
+        "accuracy_vs_majority_gain.svg",
+        "nli_per_task.svg",
+    ] {
         let a = std::fs::read(first.path().join(file)).unwrap();
         let b = std::fs::read(second.path().join(file)).unwrap();
         assert!(a == b, "{file} differs between runs");

@@ -27,12 +27,23 @@ use super::lineage::{Checkpoint, Lineage, Stage};
 pub const AVERAGE_TASK: &str = "average";
 
 /// How a retention over several tasks is aggregated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RetentionConvention {
     /// Unweighted mean over tasks of the per-task percentages (the paper's table row).
     MeanOfTaskPercentages,
     /// `mean_t D_model / mean_t D_Base · 100` (the paper's per-variant claims).
     RatioOfTaskMeans,
+}
+
+impl RetentionConvention {
+    /// The convention's name in tables (`mean_of_task_percentages`, `ratio_of_task_means`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MeanOfTaskPercentages => "mean_of_task_percentages",
+            Self::RatioOfTaskMeans => "ratio_of_task_means",
+        }
+    }
 }
 
 /// Errors of the attribution.
@@ -103,6 +114,11 @@ impl MetricTable {
         &self.tasks
     }
 
+    /// Every `(model, task, value)`, in no particular order.
+    pub fn entries(&self) -> Vec<(String, String, f64)> {
+        self.values.iter().map(|((m, t), v)| (m.clone(), t.clone(), *v)).collect()
+    }
+
     /// The value of `model` on `task`.
     pub fn get(&self, model: &str, task: &str) -> Result<f64, AttributionError> {
         self.values
@@ -161,10 +177,75 @@ fn quantities(lineage: &Lineage) -> Result<Vec<Quantity<'_>>, AttributionError> 
     Ok(out)
 }
 
+/// The attribution quantities of a lineage (`think_sft`, …, `rlzero_retain`) and how each
+/// is computed from per-checkpoint values of one task (methodology §4.2).
+#[derive(Debug, Clone)]
+pub struct AttributionPlan<'a> {
+    base: &'a str,
+    quantities: Vec<Quantity<'a>>,
+}
+
+impl<'a> AttributionPlan<'a> {
+    /// The plan for a lineage.
+    pub fn new(lineage: &'a Lineage) -> Result<Self, AttributionError> {
+        Ok(Self { base: lineage.base().name.as_str(), quantities: quantities(lineage)? })
+    }
+
+    /// Quantity names in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.quantities.iter().map(Quantity::name).collect()
+    }
+
+    /// Every checkpoint a quantity reads (the base, stages, parents, variants).
+    pub fn checkpoints(&self) -> Vec<&'a str> {
+        let mut out = vec![self.base];
+        let mut add = |name: &'a str| {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        };
+        for quantity in &self.quantities {
+            match quantity {
+                Quantity::Change { checkpoint, .. } => {
+                    add(checkpoint.name.as_str());
+                    add(checkpoint.parent.as_deref().unwrap_or(self.base));
+                }
+                Quantity::Retain { checkpoints, .. } => checkpoints.iter().for_each(|c| add(c.name.as_str())),
+            }
+        }
+        out
+    }
+
+    /// The quantities of one task, in percent of Base, from the checkpoints' values
+    /// (`value(checkpoint)`); the first error is returned.
+    pub fn task_values<E>(&self, value: impl Fn(&str) -> Result<f64, E>) -> Result<Vec<f64>, E> {
+        let base_value = value(self.base)?;
+        self.quantities
+            .iter()
+            .map(|quantity| {
+                Ok(match quantity {
+                    Quantity::Change { checkpoint, .. } => {
+                        let parent = checkpoint.parent.as_deref().unwrap_or(self.base);
+                        (value(&checkpoint.name)? - value(parent)?) / base_value * 100.0
+                    }
+                    Quantity::Retain { checkpoints, .. } => {
+                        let mut sum = 0.0;
+                        for checkpoint in checkpoints {
+                            sum += value(&checkpoint.name)? / base_value * 100.0;
+                        }
+                        sum / checkpoints.len() as f64
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
 /// Stage attribution for every task of `table` and the `average` row, as a long frame
 /// with columns `task`, `quantity`, `value` (percent; negative = loss).
 pub fn stage_attribution(lineage: &Lineage, table: &MetricTable) -> Result<DataFrame, AttributionError> {
-    let quantities = quantities(lineage)?;
+    let plan = AttributionPlan::new(lineage)?;
+    let quantities = &plan.quantities;
     let base = lineage.base().name.as_str();
     let mut rows: Vec<(String, String, f64)> = Vec::new();
     let mut per_quantity: Vec<Vec<f64>> = vec![Vec::new(); quantities.len()];
@@ -173,20 +254,8 @@ pub fn stage_attribution(lineage: &Lineage, table: &MetricTable) -> Result<DataF
         if base_value == 0.0 || !base_value.is_finite() {
             return Err(AttributionError::BaseValue { task: task.clone(), value: base_value });
         }
-        for (index, quantity) in quantities.iter().enumerate() {
-            let value = match quantity {
-                Quantity::Change { checkpoint, .. } => {
-                    let parent = checkpoint.parent.as_deref().unwrap_or(base);
-                    (table.get(&checkpoint.name, task)? - table.get(parent, task)?) / base_value * 100.0
-                }
-                Quantity::Retain { checkpoints, .. } => {
-                    let mut sum = 0.0;
-                    for checkpoint in checkpoints {
-                        sum += table.get(&checkpoint.name, task)? / base_value * 100.0;
-                    }
-                    sum / checkpoints.len() as f64
-                }
-            };
+        let values = plan.task_values(|checkpoint| table.get(checkpoint, task))?;
+        for (index, (quantity, value)) in quantities.iter().zip(values).enumerate() {
             per_quantity[index].push(value);
             rows.push((task.clone(), quantity.name().to_owned(), value));
         }

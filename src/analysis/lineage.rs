@@ -15,6 +15,7 @@
 //! no_think = false          # optional: the checkpoint sampled with thinking suppressed
 //! hf_id = "allenai/..."     # optional
 //! run = "runs/think-sft.jsonl"  # optional: its generation run file
+//! labels = "labels/think-sft.jsonl"  # optional: correctness labels of the run
 //! ```
 //!
 //! A stage's change is measured against its `parent`; a lineage whose checkpoints all
@@ -77,6 +78,10 @@ pub struct Checkpoint {
     /// Generation run file (relative paths are relative to the TOML file).
     #[serde(default)]
     pub run: Option<PathBuf>,
+    /// Correctness labels of the run (`divcollapse correctness` output: one JSON line per
+    /// prompt with `input_id` and `labels`; relative to the TOML file).
+    #[serde(default)]
+    pub labels: Option<PathBuf>,
 }
 
 /// A lineage description.
@@ -146,10 +151,10 @@ impl Lineage {
         let mut lineage = Self::parse(&text, &path.display().to_string())?;
         let folder = path.parent().unwrap_or(Path::new("."));
         for checkpoint in &mut lineage.checkpoints {
-            if let Some(run) = &checkpoint.run
-                && run.is_relative()
-            {
-                checkpoint.run = Some(folder.join(run));
+            for path in [&mut checkpoint.run, &mut checkpoint.labels].into_iter().flatten() {
+                if path.is_relative() {
+                    *path = folder.join(&*path);
+                }
             }
         }
         Ok(lineage)

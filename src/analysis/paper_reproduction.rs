@@ -8,9 +8,14 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::attribution::{AVERAGE_TASK, AttributionError, MetricTable, quantity_prefix, stage_attribution};
+use super::figures::{
+    accuracy_gain_scatter, decomposition_figure, final_checkpoints, per_task_dots, stage_trajectories,
+};
 use super::lineage::Lineage;
 use super::paper::{PAPER_SOURCE, PAPER_TABLES_CSV, SBERT_TABLE, paper_metric};
 use crate::plot::attribution::{StageAttributionFigure, display_lineage};
+use crate::plot::decomposition::DecompositionBar;
+use crate::plot::trajectory::Estimate;
 use crate::plot::{PlotError, Theme, save};
 use crate::provenance::{Provenance, sha256_bytes};
 
@@ -87,7 +92,8 @@ pub fn reproduce_paper(tables_dir: &Path, figures_dir: &Path) -> Result<PaperRep
     let panels: Vec<(String, String)> =
         lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
     let figure = StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?;
-    let figures = save(&figure, &Theme::default(), &figures_dir.join("stage_attribution"))?.to_vec();
+    let mut figures = save(&figure, &Theme::default(), &figures_dir.join("stage_attribution"))?.to_vec();
+    figures.extend(paper_figures(&lineage, &table, figures_dir)?);
 
     let provenance = tables_dir.join("provenance.json");
     let record = Provenance::new("divcollapse paper reproduce")
@@ -100,6 +106,82 @@ pub fn reproduce_paper(tables_dir: &Path, figures_dir: &Path) -> Result<PaperRep
     std::fs::write(&provenance, json + "\n").map_err(io_error(&provenance))?;
 
     Ok(PaperReproduction { csv, markdown, figures, provenance, rows, tasks, quantities })
+}
+
+/// A published quantity as a lookup table.
+fn published(table: i64, quantity: &str) -> Result<MetricTable, ReproductionError> {
+    Ok(MetricTable::from_frame(&paper_metric(table, quantity)?)?)
+}
+
+/// The four figures drawn from the paper's own per-checkpoint tables (point estimates,
+/// no intervals: the paper publishes none).
+/// A lookup of published point estimates.
+fn point(table: &MetricTable) -> impl Fn(&str, &str) -> Option<Estimate> + '_ {
+    move |model, task| table.get(model, task).ok().map(Estimate::point)
+}
+
+fn paper_figures(lineage: &Lineage, sbert: &MetricTable, folder: &Path) -> Result<Vec<PathBuf>, ReproductionError> {
+    let theme = Theme::default();
+    let mut files = Vec::new();
+
+    let trajectories = stage_trajectories(
+        lineage,
+        sbert.tasks(),
+        "SBERT diversity (per-input mean) across post-training stages, paper Table 3",
+        &point(sbert),
+    )
+    .validate()?;
+    files.extend(save(&trajectories, &theme, &folder.join("diversity_stages"))?);
+
+    // Table 14 in the paper's convention: D_a over all prompts, D_c over each checkpoint's
+    // computable prompts (not matched).
+    let (d_all, d_correct) = (published(14, "d_all_sbert")?, published(14, "d_correct_sbert")?);
+    let base = lineage.base().name.clone();
+    let bar = |model: &str, task: &str| -> Option<DecompositionBar> {
+        let delta = d_all.get(&base, task).ok()? - d_all.get(model, task).ok()?;
+        let residual = d_correct.get(&base, task).ok()? - d_correct.get(model, task).ok()?;
+        Some(DecompositionBar {
+            label: model.to_owned(),
+            residual: Estimate::point(residual),
+            quality_control: Estimate::point(delta - residual),
+            delta_all: Estimate::point(delta),
+        })
+    };
+    let decomposition = decomposition_figure(
+        lineage,
+        d_all.tasks(),
+        "SBERT loss from Base, paper Table 14 (unmatched prompt sets)",
+        &bar,
+    )
+    .validate()?;
+    files.extend(save(&decomposition, &theme, &folder.join("decomposition"))?);
+
+    // Accuracy against the majority-vote gain: Table 7 (math, TruthfulQA) and Table 10 (CRUXEval).
+    let mut accuracy = published(7, "acc_at_1")?;
+    let mut vote = published(7, "majority_vote_at_16")?;
+    for (model, task, value) in published(10, "acc_at_1")?.entries() {
+        accuracy.insert(&model, &task, value);
+    }
+    for (model, task, value) in published(10, "majority_vote_at_16")?.entries() {
+        vote.insert(&model, &task, value);
+    }
+    let gain =
+        |model: &str, task: &str| Some(Estimate::point(vote.get(model, task).ok()? - accuracy.get(model, task).ok()?));
+    let scatter = accuracy_gain_scatter(lineage, accuracy.tasks(), &point(&accuracy), &gain).validate()?;
+    files.extend(save(&scatter, &theme, &folder.join("accuracy_vs_majority_gain"))?);
+
+    let nli = published(5, "nli_per_input_mean")?;
+    let dots = per_task_dots(
+        lineage,
+        nli.tasks(),
+        &final_checkpoints(lineage),
+        "NLI diversity (per-input mean) per task, paper Table 5",
+        "NLI diversity",
+        &point(&nli),
+    )
+    .validate()?;
+    files.extend(save(&dots, &theme, &folder.join("nli_per_task"))?);
+    Ok(files)
 }
 
 fn long_rows(frame: &DataFrame) -> Result<Vec<(String, String, f64)>, PolarsError> {
@@ -138,12 +220,12 @@ pub fn markdown_table(tasks: &[String], quantities: &[String], rows: &[(String, 
 
 /// Writes the demo's markdown report for a reproduction.
 pub fn write_report(reproduction: &PaperReproduction, path: &Path) -> Result<(), ReproductionError> {
-    let figure = reproduction
+    let pngs: Vec<String> = reproduction
         .figures
         .iter()
-        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .map(|p| relative_to(p, path.parent().unwrap_or(Path::new("."))))
-        .unwrap_or_default();
+        .collect();
     let value = |task: &str, quantity: &str| {
         reproduction.rows.iter().find(|(t, q, _)| t == task && q == quantity).map_or(f64::NAN, |(_, _, v)| *v)
     };
@@ -170,8 +252,21 @@ pub fn write_report(reproduction: &PaperReproduction, path: &Path) -> Result<(),
         value(AVERAGE_TASK, "instruct_retain"),
         value(AVERAGE_TASK, "rlzero_retain"),
     );
-    let _ = writeln!(text, "![Stage attribution]({figure})\n");
+    if let Some(first) = pngs.first() {
+        let _ = writeln!(text, "![Stage attribution]({first})\n");
+    }
     text.push_str(&markdown_table(&reproduction.tasks, &reproduction.quantities, &reproduction.rows));
+    if pngs.len() > 1 {
+        let _ = writeln!(
+            text,
+            "\n## The paper's other tables as figures\n\nDiversity across stages (Table 3), the correctness \
+             decomposition in the paper's unmatched convention (Table 14), accuracy@1 against the majority-vote gain \
+             (Tables 7 and 10) and NLI diversity per task (Table 5).\n"
+        );
+        for png in &pngs[1..] {
+            let _ = writeln!(text, "![{png}]({png})\n");
+        }
+    }
     let _ = writeln!(
         text,
         "\nThese are point estimates from rounded published means (recomputing from rounded values lands within \

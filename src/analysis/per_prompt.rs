@@ -83,6 +83,12 @@ pub enum PerPromptError {
     Frame(#[from] PolarsError),
 }
 
+/// Prompt ids and one value per prompt.
+pub type IdsAndValues = (Vec<String>, Vec<f64>);
+
+/// Prompt ids shared by several models and one value array per model, aligned on them.
+pub type AlignedValues = (Vec<String>, Vec<Vec<f64>>);
+
 /// One (model, task)'s per-prompt values as aligned arrays (index = prompt).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptColumns {
@@ -242,6 +248,61 @@ impl PerPromptTable {
             }
         }
         out
+    }
+
+    /// Adds `majority_gain = majority_vote − acc1` per prompt when both columns exist (the
+    /// paired per-prompt difference behind the majority-vote gain).
+    pub fn with_majority_gain(self) -> Result<Self, PerPromptError> {
+        if !self.has_column("majority_vote") || self.has_column("majority_gain") {
+            return Ok(self);
+        }
+        let frame =
+            self.frame.lazy().with_column((col("majority_vote") - col("acc1")).alias("majority_gain")).collect()?;
+        Ok(Self { frame })
+    }
+
+    /// Whether the frame has a column.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.frame.column(name).is_ok()
+    }
+
+    /// One numeric column of one (model, task): prompt ids and values in table order
+    /// (`None` when the pair has no rows; NaN for nulls).
+    pub fn values(&self, model: &str, task: &str, column: &str) -> Result<Option<IdsAndValues>, PerPromptError> {
+        let rows = self
+            .frame
+            .clone()
+            .lazy()
+            .filter(col("model").eq(lit(model)).and(col("task").eq(lit(task))))
+            .select([col("input_id"), col(column).cast(DataType::Float64)])
+            .collect()?;
+        if rows.height() == 0 {
+            return Ok(None);
+        }
+        let ids = rows.column("input_id")?.str()?.into_iter().map(|v| v.unwrap_or("").to_owned()).collect();
+        let values = rows.column(column)?.f64()?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        Ok(Some((ids, values)))
+    }
+
+    /// One column of several models on one task, aligned on the prompts all of them have
+    /// (in the first model's order): `(prompt ids, one value array per model)`. `None`
+    /// when a model has no rows for the task.
+    pub fn aligned(&self, models: &[&str], task: &str, column: &str) -> Result<Option<AlignedValues>, PerPromptError> {
+        let mut per_model = Vec::new();
+        for model in models {
+            match self.values(model, task, column)? {
+                Some((ids, values)) => {
+                    let index: std::collections::HashMap<String, f64> = ids.into_iter().zip(values).collect();
+                    per_model.push(index);
+                }
+                None => return Ok(None),
+            }
+        }
+        let Some(first) = models.first() else { return Ok(Some((Vec::new(), Vec::new()))) };
+        let order = self.values(first, task, column)?.map(|(ids, _)| ids).unwrap_or_default();
+        let common: Vec<String> = order.into_iter().filter(|id| per_model.iter().all(|m| m.contains_key(id))).collect();
+        let arrays = per_model.iter().map(|m| common.iter().map(|id| m[id]).collect()).collect();
+        Ok(Some((common, arrays)))
     }
 
     /// One (model, task)'s prompts in table order (`None` when it has none).

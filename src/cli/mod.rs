@@ -26,6 +26,7 @@ macro_rules! with_backend {
     }};
 }
 
+mod analyze;
 mod demo;
 mod embed;
 mod generate;
@@ -69,6 +70,9 @@ enum Command {
     /// Check the Olmo 3 port on a device (f32 and bf16) against the golden fixtures and
     /// measure batched decode throughput.
     Olmo3Check(olmo3_check::Olmo3CheckArgs),
+    /// The whole analysis of a lineage study (run files or a per-prompt table): tables with
+    /// bootstrap intervals, a markdown report and figures.
+    Analyze(analyze::AnalyzeArgs),
     /// Quality-filtered diversity and the matched correctness decomposition, with
     /// bootstrap intervals, from a per-prompt CSV (the reference's qfd_per_prompt.csv).
     Qfd(qfd::QfdArgs),
@@ -108,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(&args),
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
         Command::Qfd(args) => qfd::run(&args),
         Command::Info => info::run(),
     };

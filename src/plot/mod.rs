@@ -7,7 +7,12 @@
 //! per inch (so a font size in points is a size in units), PNG 300 pixels per inch.
 
 pub mod attribution;
+pub mod decomposition;
+pub mod dots;
+pub mod scatter;
+pub mod style;
 pub mod theme;
+pub mod trajectory;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;

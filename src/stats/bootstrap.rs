@@ -272,8 +272,11 @@ fn standard_normal() -> Normal {
     Normal::new(0.0, 1.0).expect("the standard normal has valid parameters")
 }
 
-/// Forms the interval from the replicates of one statistic.
-fn interval_from_replicates(
+/// Forms the interval of one statistic from its bootstrap replicates (non-finite ones
+/// are dropped) and, for BCa, its leave-one-out values; without them the interval is a
+/// percentile interval. Used directly for statistics assembled from several independent
+/// bootstraps (a stratified bootstrap across tasks).
+pub fn interval_from_replicates(
     estimate: f64,
     mut replicates: Vec<f64>,
     jackknife_values: Option<&[f64]>,

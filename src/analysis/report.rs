@@ -1,0 +1,420 @@
+//! Writes a lineage study: CSV tables, a markdown report and the figures.
+//!
+//! Files under the output folder:
+//! * `metrics.csv`: `model,task,metric,n,value,ci_low,ci_high`;
+//! * `stage_attribution.csv`: `task,quantity,value,ci_low,ci_high,n_prompts` (percent of
+//!   Base, negative = loss; `average` = unweighted mean over tasks);
+//! * `retention.csv`: `model,convention,value,ci_low,ci_high`;
+//! * `decomposition.csv`: the matched decomposition per (model, task);
+//! * `think_suppression.csv`: accuracy drop and diversity change per (model, task);
+//! * `report.md`, and `figures/*.png|svg`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::attribution::AVERAGE_TASK;
+use super::figures::{
+    accuracy_gain_scatter, decomposition_figure, final_checkpoints, per_task_dots, stage_trajectories,
+};
+use super::lineage::Lineage;
+use super::study::{METRIC_COLUMNS, StudyResults};
+use crate::analysis::attribution::quantity_prefix;
+use crate::plot::attribution::{StageAttributionFigure, display_lineage};
+use crate::plot::decomposition::DecompositionBar;
+use crate::plot::trajectory::Estimate;
+use crate::plot::{PlotError, Theme, save};
+use crate::stats::bootstrap::{BootstrapConfig, Interval};
+
+/// Errors writing the report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// Writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Drawing a figure failed.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ReportError> {
+    std::fs::write(path, text).map_err(|source| ReportError::Io { path: path.to_owned(), source })
+}
+
+/// A CSV number: shortest round-trip text, empty for NaN.
+fn num(value: f64) -> String {
+    if value.is_finite() { value.to_string() } else { String::new() }
+}
+
+/// A CSV field, quoted when needed.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+fn interval_cells(i: &Interval) -> String {
+    format!("{},{},{}", num(i.estimate), num(i.low), num(i.high))
+}
+
+/// `0.123 [0.101, 0.145]` with `digits` decimals; `–` for NaN.
+fn cell(i: &Interval, digits: usize) -> String {
+    if !i.estimate.is_finite() {
+        return "–".to_owned();
+    }
+    if i.low.is_finite() && i.high.is_finite() {
+        format!("{:.d$} [{:.d$}, {:.d$}]", i.estimate, i.low, i.high, d = digits)
+    } else {
+        format!("{:.d$}", i.estimate, d = digits)
+    }
+}
+
+fn estimate(i: &Interval) -> Estimate {
+    Estimate { value: i.estimate, low: i.low, high: i.high }
+}
+
+/// Writes every table, the figures and the report; returns the files written.
+pub fn write_study(
+    lineage: &Lineage,
+    results: &StudyResults,
+    config: &BootstrapConfig,
+    out: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut files = Vec::new();
+    let mut table = |name: &str, header: &str, rows: Vec<String>| -> Result<(), ReportError> {
+        let path = out.join(name);
+        write(&path, &(std::iter::once(header.to_owned()).chain(rows).collect::<Vec<_>>().join("\n") + "\n"))?;
+        files.push(path);
+        Ok(())
+    };
+    table(
+        "metrics.csv",
+        "model,task,metric,n,value,ci_low,ci_high",
+        results
+            .metrics
+            .iter()
+            .map(|r| {
+                format!("{},{},{},{},{}", field(&r.model), field(&r.task), r.metric, r.n, interval_cells(&r.estimate))
+            })
+            .collect(),
+    )?;
+    table(
+        "stage_attribution.csv",
+        "task,quantity,value,ci_low,ci_high,n_prompts",
+        results
+            .attribution
+            .iter()
+            .map(|r| format!("{},{},{},{}", field(&r.task), r.quantity, interval_cells(&r.estimate), r.n_prompts))
+            .collect(),
+    )?;
+    table(
+        "retention.csv",
+        "model,convention,value,ci_low,ci_high",
+        results
+            .retention
+            .iter()
+            .map(|r| format!("{},{},{}", field(&r.model), r.convention.as_str(), interval_cells(&r.estimate)))
+            .collect(),
+    )?;
+    table(
+        "decomposition.csv",
+        "model,task,n_matched,n_shared,delta_all,delta_all_ci_low,delta_all_ci_high,residual,residual_ci_low,residual_ci_high,quality_control,quality_control_ci_low,quality_control_ci_high,genuine_share,genuine_share_ci_low,genuine_share_ci_high,genuine_share_defined,paper_genuine_share,paper_genuine_share_ci_low,paper_genuine_share_ci_high",
+        results
+            .decomposition
+            .iter()
+            .map(|r| {
+                let d = &r.decomposition;
+                format!(
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    field(&r.model),
+                    field(&r.task),
+                    d.n_matched,
+                    d.n_shared,
+                    interval_cells(&d.delta_all),
+                    interval_cells(&d.residual),
+                    interval_cells(&d.quality_control),
+                    interval_cells(&d.genuine_share),
+                    d.genuine_share_defined,
+                    interval_cells(&d.paper_genuine_share)
+                )
+            })
+            .collect(),
+    )?;
+    table(
+        "think_suppression.csv",
+        "model,no_think_model,task,n_prompts,accuracy_drop_pp,accuracy_drop_pp_ci_low,accuracy_drop_pp_ci_high,diversity_change,diversity_change_ci_low,diversity_change_ci_high,diversity_change_pct,diversity_change_pct_ci_low,diversity_change_pct_ci_high",
+        results
+            .think
+            .iter()
+            .map(|r| {
+                format!(
+                    "{},{},{},{},{},{},{}",
+                    field(&r.model),
+                    field(&r.no_think_model),
+                    field(&r.task),
+                    r.n_prompts,
+                    interval_cells(&r.accuracy_drop_pp),
+                    interval_cells(&r.diversity_change),
+                    interval_cells(&r.diversity_change_pct)
+                )
+            })
+            .collect(),
+    )?;
+    let figures = write_figures(lineage, results, &out.join("figures"))?;
+    let report = out.join("report.md");
+    write(&report, &markdown(lineage, results, config, &figures, out))?;
+    files.push(report);
+    files.extend(figures);
+    Ok(files)
+}
+
+fn metric_lookup<'a>(
+    results: &'a StudyResults,
+    metric: &'a str,
+    percent: bool,
+) -> impl Fn(&str, &str) -> Option<Estimate> + 'a {
+    move |model, task| {
+        results.metrics.iter().find(|r| r.model == model && r.task == task && r.metric == metric).map(|r| {
+            let e = estimate(&r.estimate);
+            if percent { Estimate { value: e.value * 100.0, low: e.low * 100.0, high: e.high * 100.0 } } else { e }
+        })
+    }
+}
+
+fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let theme = Theme::default();
+    let mut files = Vec::new();
+    let has = |metric: &str| results.metrics.iter().any(|r| r.metric == metric && r.estimate.estimate.is_finite());
+    if has("d_all_sbert") {
+        let figure = stage_trajectories(
+            lineage,
+            &results.tasks,
+            "SBERT diversity across post-training stages (95% bootstrap bands over prompts)",
+            &metric_lookup(results, "d_all_sbert", false),
+        )
+        .validate()?;
+        files.extend(save(&figure, &theme, &folder.join("diversity_stages"))?);
+    }
+    if !results.attribution.is_empty() {
+        let mut tasks: Vec<String> =
+            results.tasks.iter().filter(|t| results.attribution.iter().any(|r| &r.task == *t)).cloned().collect();
+        tasks.push(AVERAGE_TASK.to_owned());
+        let rows: Vec<(String, String, f64)> =
+            results.attribution.iter().map(|r| (r.task.clone(), r.quantity.clone(), r.estimate.estimate)).collect();
+        let panels: Vec<(String, String)> =
+            lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
+        let figure = StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?;
+        files.extend(save(&figure, &theme, &folder.join("stage_attribution"))?);
+    }
+    if !results.decomposition.is_empty() {
+        let bar = |model: &str, task: &str| {
+            results.decomposition.iter().find(|r| r.model == model && r.task == task).map(|r| DecompositionBar {
+                label: model.to_owned(),
+                residual: estimate(&r.decomposition.residual),
+                quality_control: estimate(&r.decomposition.quality_control),
+                delta_all: estimate(&r.decomposition.delta_all),
+            })
+        };
+        let tasks: Vec<String> =
+            results.tasks.iter().filter(|t| results.decomposition.iter().any(|r| &r.task == *t)).cloned().collect();
+        let figure =
+            decomposition_figure(lineage, &tasks, "SBERT loss from Base, matched prompts (95% intervals)", &bar);
+        if let Ok(figure) = figure.validate() {
+            files.extend(save(&figure, &theme, &folder.join("decomposition"))?);
+        }
+    }
+    if has("majority_gain") && has("acc1") {
+        let tasks: Vec<String> = results
+            .tasks
+            .iter()
+            .filter(|t| results.metrics.iter().any(|r| &r.task == *t && r.metric == "majority_gain"))
+            .cloned()
+            .collect();
+        let figure = accuracy_gain_scatter(
+            lineage,
+            &tasks,
+            &metric_lookup(results, "acc1", true),
+            &metric_lookup(results, "majority_gain", true),
+        )
+        .validate()?;
+        files.extend(save(&figure, &theme, &folder.join("accuracy_vs_majority_gain"))?);
+    }
+    if has("nli") {
+        let tasks: Vec<String> = results
+            .tasks
+            .iter()
+            .filter(|t| results.metrics.iter().any(|r| &r.task == *t && r.metric == "nli"))
+            .cloned()
+            .collect();
+        let figure = per_task_dots(
+            lineage,
+            &tasks,
+            &final_checkpoints(lineage),
+            "NLI diversity per task (95% bootstrap intervals over prompts)",
+            "NLI diversity",
+            &metric_lookup(results, "nli", false),
+        )
+        .validate()?;
+        files.extend(save(&figure, &theme, &folder.join("nli_per_task"))?);
+    }
+    Ok(files)
+}
+
+fn markdown(
+    lineage: &Lineage,
+    results: &StudyResults,
+    config: &BootstrapConfig,
+    figures: &[PathBuf],
+    out: &Path,
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Diversity across post-training: {}\n", lineage.name);
+    let _ = writeln!(
+        md,
+        "Intervals: {:.0}% {} bootstrap over prompts, {} resamples, seed {}. Paired wherever checkpoints share prompts; \
+         the `average` row and the retentions resample tasks independently (percentile).\n",
+        config.confidence * 100.0,
+        config.method.as_str(),
+        config.resamples,
+        config.seed
+    );
+    for metric in METRIC_COLUMNS {
+        let rows: Vec<_> = results.metrics.iter().filter(|r| r.metric == metric.column).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "## {} (`{}`), mean per prompt\n", metric.label, metric.column);
+        let models: Vec<&str> = lineage
+            .checkpoints
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|m| rows.iter().any(|r| r.model == *m))
+            .collect();
+        let _ = writeln!(md, "| task | {} |", models.join(" | "));
+        let _ = writeln!(md, "|---|{}", "---:|".repeat(models.len()));
+        for task in &results.tasks {
+            let cells: Vec<String> = models
+                .iter()
+                .map(|m| {
+                    rows.iter()
+                        .find(|r| r.model == *m && &r.task == task)
+                        .map_or("–".into(), |r| cell(&r.estimate, 3))
+                })
+                .collect();
+            let _ = writeln!(md, "| {task} | {} |", cells.join(" | "));
+        }
+        md.push('\n');
+    }
+    if !results.attribution.is_empty() {
+        let _ = writeln!(md, "## Stage attribution (SBERT, % of Base; negative = loss)\n");
+        let mut quantities: Vec<&str> = Vec::new();
+        for r in &results.attribution {
+            if !quantities.contains(&r.quantity.as_str()) {
+                quantities.push(&r.quantity);
+            }
+        }
+        let _ = writeln!(md, "| task | {} |", quantities.join(" | "));
+        let _ = writeln!(md, "|---|{}", "---:|".repeat(quantities.len()));
+        let mut tasks = results.tasks.clone();
+        tasks.push(AVERAGE_TASK.to_owned());
+        for task in tasks.iter().filter(|t| results.attribution.iter().any(|r| &r.task == *t)) {
+            let cells: Vec<String> = quantities
+                .iter()
+                .map(|q| {
+                    results
+                        .attribution
+                        .iter()
+                        .find(|r| &r.task == task && r.quantity == *q)
+                        .map_or("–".into(), |r| cell(&r.estimate, 1))
+                })
+                .collect();
+            let _ = writeln!(md, "| {task} | {} |", cells.join(" | "));
+        }
+        md.push('\n');
+    }
+    if !results.retention.is_empty() {
+        let _ = writeln!(md, "## Retention over all tasks (% of Base)\n");
+        let _ = writeln!(md, "| model | mean of task percentages | ratio of task means |\n|---|---:|---:|");
+        for model in lineage.checkpoints.iter().map(|c| &c.name) {
+            let find = |convention: &str| {
+                results.retention.iter().find(|r| &r.model == model && r.convention.as_str() == convention)
+            };
+            if let (Some(a), Some(b)) = (find("mean_of_task_percentages"), find("ratio_of_task_means")) {
+                let _ = writeln!(md, "| {model} | {} | {} |", cell(&a.estimate, 1), cell(&b.estimate, 1));
+            }
+        }
+        md.push('\n');
+    }
+    if !results.decomposition.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Correctness decomposition (matched prompts: Base and model both have K_c ≥ 2)\n\n\
+             `delta_all` = mean(D_a,Base − D_a,model), `residual` = mean(D_c,Base − D_c,model) (genuine narrowing), \
+             `quality_control` = delta_all − residual, `genuine_share` = residual / delta_all (undefined, marked †, when \
+             the interval of delta_all contains 0). `paper share` is the paper's unmatched ratio of means.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| model | task | matched | delta_all | residual | quality_control | genuine_share | paper share |\n|---|---|---:|---:|---:|---:|---:|---:|"
+        );
+        for r in &results.decomposition {
+            let d = &r.decomposition;
+            let share = if d.genuine_share_defined {
+                cell(&d.genuine_share, 2)
+            } else {
+                format!("† {}", cell(&d.genuine_share, 2))
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {}/{} | {} | {} | {} | {} | {} |",
+                r.model,
+                r.task,
+                d.n_matched,
+                d.n_shared,
+                cell(&d.delta_all, 3),
+                cell(&d.residual, 3),
+                cell(&d.quality_control, 3),
+                share,
+                cell(&d.paper_genuine_share, 2)
+            );
+        }
+        md.push('\n');
+    }
+    if !results.think.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Thinking suppressed (empty think block) against thinking\n\n| model | task | prompts | accuracy drop (pp) | SBERT change | SBERT change (%) |\n|---|---|---:|---:|---:|---:|"
+        );
+        for r in &results.think {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} |",
+                r.model,
+                r.task,
+                r.n_prompts,
+                cell(&r.accuracy_drop_pp, 1),
+                cell(&r.diversity_change, 3),
+                cell(&r.diversity_change_pct, 1)
+            );
+        }
+        md.push('\n');
+    }
+    let pngs: Vec<&PathBuf> = figures.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
+    if !pngs.is_empty() {
+        let _ = writeln!(md, "## Figures\n");
+        for png in pngs {
+            let relative = png.strip_prefix(out).unwrap_or(png);
+            let _ = writeln!(md, "![{}]({})\n", relative.display(), relative.display());
+        }
+    }
+    if !results.notes.is_empty() {
+        let _ = writeln!(md, "## Notes\n");
+        for note in &results.notes {
+            let _ = writeln!(md, "* {note}");
+        }
+    }
+    md
+}

@@ -1,0 +1,428 @@
+//! The lineage study: every statistic of the analysis on one per-prompt table, with
+//! bootstrap intervals over prompts.
+//!
+//! * per-checkpoint means of every metric column, per task;
+//! * stage attribution (methodology §4.2) per task, with paired intervals (all the
+//!   checkpoints a quantity reads are resampled at the same prompts), and the task
+//!   average with a **stratified** interval (tasks resampled independently, percentile);
+//! * retention of every checkpoint over the tasks in both conventions by name;
+//! * the matched correctness decomposition of every checkpoint against the base;
+//! * thinking suppression: accuracy drop (percentage points) and diversity change of a
+//!   checkpoint sampled with an empty think block against the same checkpoint thinking.
+
+use serde::Serialize;
+
+use super::attribution::{AVERAGE_TASK, AttributionError, AttributionPlan, RetentionConvention};
+use super::decomposition::{DecompositionError, MatchedDecomposition, matched_decomposition};
+use super::lineage::{Lineage, Stage};
+use super::per_prompt::{PerPromptError, PerPromptTable};
+use crate::stats::bootstrap::{
+    Bootstrap, BootstrapConfig, BootstrapError, Interval, IntervalMethod, interval_from_replicates, nanmean_at,
+};
+
+/// A metric column of the per-prompt table and its display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MetricColumn {
+    /// Column name.
+    pub column: &'static str,
+    /// Display name.
+    pub label: &'static str,
+}
+
+/// The metric columns the study summarises, when present.
+pub const METRIC_COLUMNS: [MetricColumn; 8] = [
+    MetricColumn { column: "d_all_sbert", label: "SBERT diversity" },
+    MetricColumn { column: "ead", label: "EAD" },
+    MetricColumn { column: "vendi", label: "Vendi score" },
+    MetricColumn { column: "nli", label: "NLI diversity" },
+    MetricColumn { column: "acc1", label: "accuracy@1" },
+    MetricColumn { column: "majority_vote", label: "majority vote@K" },
+    MetricColumn { column: "majority_gain", label: "majority-vote gain (mv − acc@1)" },
+    MetricColumn { column: "d_correct_sbert", label: "SBERT diversity of correct outputs" },
+];
+
+/// The diversity metric stage attribution and thinking suppression use.
+pub const ATTRIBUTION_COLUMN: &str = "d_all_sbert";
+
+/// Errors of the study.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StudyError {
+    /// Reading the table failed.
+    #[error(transparent)]
+    Table(#[from] PerPromptError),
+    /// The lineage has no well-defined attribution.
+    #[error(transparent)]
+    Attribution(#[from] AttributionError),
+    /// The bootstrap settings are invalid.
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    /// The decomposition failed.
+    #[error(transparent)]
+    Decomposition(#[from] DecompositionError),
+}
+
+/// A checkpoint's mean of one metric on one task.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricRow {
+    /// Checkpoint.
+    pub model: String,
+    /// Task.
+    pub task: String,
+    /// Metric column.
+    pub metric: String,
+    /// Prompts with a value.
+    pub n: usize,
+    /// Mean with interval.
+    pub estimate: Interval,
+}
+
+/// One stage-attribution quantity on one task (or the `average` row).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttributionRow {
+    /// Task (or `average`).
+    pub task: String,
+    /// Quantity (`think_sft`, …), percent of Base.
+    pub quantity: String,
+    /// Prompts shared by every checkpoint the quantity reads (summed over tasks for the average).
+    pub n_prompts: usize,
+    /// Value with interval.
+    pub estimate: Interval,
+}
+
+/// Retention of one checkpoint over all tasks, by convention.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionRow {
+    /// Checkpoint.
+    pub model: String,
+    /// The convention.
+    pub convention: RetentionConvention,
+    /// Percent of Base, with a stratified percentile interval.
+    pub estimate: Interval,
+}
+
+/// The decomposition of one checkpoint on one task.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecompositionRow {
+    /// Checkpoint.
+    pub model: String,
+    /// Task.
+    pub task: String,
+    /// The decomposition against the base.
+    pub decomposition: MatchedDecomposition,
+}
+
+/// Thinking suppression on one task.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThinkRow {
+    /// The checkpoint sampled with thinking.
+    pub model: String,
+    /// The same checkpoint sampled with thinking suppressed.
+    pub no_think_model: String,
+    /// Task.
+    pub task: String,
+    /// Prompts both runs share.
+    pub n_prompts: usize,
+    /// `acc@1(thinking) − acc@1(suppressed)` in percentage points (positive = suppression hurts).
+    pub accuracy_drop_pp: Interval,
+    /// `D(suppressed) − D(thinking)`, SBERT diversity.
+    pub diversity_change: Interval,
+    /// The same change as a percentage of `D(thinking)`.
+    pub diversity_change_pct: Interval,
+}
+
+/// Everything the study computes.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudyResults {
+    /// Tasks in table order.
+    pub tasks: Vec<String>,
+    /// Per-checkpoint metric means.
+    pub metrics: Vec<MetricRow>,
+    /// Stage attribution (per task and `average`).
+    pub attribution: Vec<AttributionRow>,
+    /// Retention over tasks.
+    pub retention: Vec<RetentionRow>,
+    /// The matched decomposition.
+    pub decomposition: Vec<DecompositionRow>,
+    /// Thinking suppression.
+    pub think: Vec<ThinkRow>,
+    /// What could not be computed, and why.
+    pub notes: Vec<String>,
+}
+
+/// A seed per task so that tasks are resampled independently (FNV-1a of the name).
+fn task_seed(seed: u64, task: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in task.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    seed ^ hash
+}
+
+/// Runs the study.
+pub fn run_study(
+    lineage: &Lineage,
+    table: &PerPromptTable,
+    config: BootstrapConfig,
+) -> Result<StudyResults, StudyError> {
+    let tasks = table.tasks();
+    let mut results = StudyResults {
+        tasks: tasks.clone(),
+        metrics: Vec::new(),
+        attribution: Vec::new(),
+        retention: Vec::new(),
+        decomposition: Vec::new(),
+        think: Vec::new(),
+        notes: Vec::new(),
+    };
+    let models: Vec<&str> = lineage.checkpoints.iter().map(|c| c.name.as_str()).collect();
+    for name in table.models() {
+        if !models.contains(&name.as_str()) {
+            results.notes.push(format!("model `{name}` of the table is not in the lineage; ignored"));
+        }
+    }
+    metric_means(table, &models, &tasks, config, &mut results)?;
+    attribution(lineage, table, &tasks, config, &mut results)?;
+    decompositions(lineage, table, &tasks, config, &mut results)?;
+    think_suppression(lineage, table, &tasks, config, &mut results)?;
+    Ok(results)
+}
+
+fn metric_means(
+    table: &PerPromptTable,
+    models: &[&str],
+    tasks: &[String],
+    config: BootstrapConfig,
+    results: &mut StudyResults,
+) -> Result<(), StudyError> {
+    for metric in METRIC_COLUMNS.iter().filter(|m| table.has_column(m.column)) {
+        for task in tasks {
+            let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
+            for model in models {
+                let Some((_, values)) = table.values(model, task, metric.column)? else { continue };
+                let n = values.iter().filter(|v| !v.is_nan()).count();
+                if n == 0 {
+                    continue;
+                }
+                let estimate = if values.len() >= 2 {
+                    bootstrap.interval(values.len(), |idx| nanmean_at(&values, idx))?
+                } else {
+                    Interval { estimate: values[0], ..Interval::undefined(config.method) }
+                };
+                results.metrics.push(MetricRow {
+                    model: model.to_string(),
+                    task: task.clone(),
+                    metric: metric.column.to_owned(),
+                    n,
+                    estimate,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn attribution(
+    lineage: &Lineage,
+    table: &PerPromptTable,
+    tasks: &[String],
+    config: BootstrapConfig,
+    results: &mut StudyResults,
+) -> Result<(), StudyError> {
+    if !table.has_column(ATTRIBUTION_COLUMN) {
+        results.notes.push(format!("no `{ATTRIBUTION_COLUMN}` column: no stage attribution"));
+        return Ok(());
+    }
+    let plan = AttributionPlan::new(lineage)?;
+    let names = plan.names();
+    let checkpoints = plan.checkpoints();
+    let all: Vec<&str> = lineage.checkpoints.iter().map(|c| c.name.as_str()).collect();
+    // Per task: replicates of every quantity and of every checkpoint's mean relative to base.
+    let mut quantity_replicates: Vec<Vec<Vec<f64>>> = Vec::new();
+    let mut quantity_points: Vec<Vec<f64>> = Vec::new();
+    let mut retention_replicates: Vec<Vec<Vec<f64>>> = Vec::new();
+    let mut retention_points: Vec<Vec<f64>> = Vec::new();
+    let mut retained_models: Option<Vec<&str>> = None;
+    let mut n_total = 0;
+    for task in tasks {
+        let Some((ids, arrays)) = table.aligned(&checkpoints, task, ATTRIBUTION_COLUMN)? else {
+            results.notes.push(format!("task `{task}`: not every checkpoint of the attribution has rows; skipped"));
+            continue;
+        };
+        let n = ids.len();
+        if n < 2 {
+            results.notes.push(format!("task `{task}`: fewer than 2 prompts shared by the lineage; skipped"));
+            continue;
+        }
+        n_total += n;
+        let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
+        let quantities = |idx: &[usize], out: &mut [f64]| {
+            let means: Vec<f64> = arrays.iter().map(|a| nanmean_at(a, idx)).collect();
+            let values = plan
+                .task_values(|c| Ok::<f64, ()>(means[checkpoints.iter().position(|x| *x == c).unwrap_or(0)]))
+                .unwrap_or_default();
+            out.copy_from_slice(&values);
+        };
+        let intervals = bootstrap.intervals(n, names.len(), quantities)?;
+        for (name, estimate) in names.iter().zip(&intervals) {
+            results.attribution.push(AttributionRow {
+                task: task.clone(),
+                quantity: (*name).to_owned(),
+                n_prompts: n,
+                estimate: *estimate,
+            });
+        }
+        quantity_points.push(intervals.iter().map(|i| i.estimate).collect());
+        quantity_replicates.push(bootstrap.replicates(n, names.len(), &quantities)?);
+
+        // Retention of every checkpoint present on the task (both conventions need the
+        // per-task means of the checkpoint and the base).
+        let present: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|m| table.values(m, task, ATTRIBUTION_COLUMN).ok().flatten().is_some())
+            .collect();
+        let retained = retained_models.get_or_insert_with(|| present.clone());
+        retained.retain(|m| present.contains(m));
+        let Some((_, retained_arrays)) = table.aligned(&present, task, ATTRIBUTION_COLUMN)? else { continue };
+        let means = |idx: &[usize], out: &mut [f64]| {
+            for (slot, array) in out.iter_mut().zip(&retained_arrays) {
+                *slot = nanmean_at(array, idx);
+            }
+        };
+        let mut point = vec![0.0; present.len()];
+        means(&(0..retained_arrays[0].len()).collect::<Vec<_>>(), &mut point);
+        let n_retained = retained_arrays[0].len();
+        let replicates =
+            if n_retained >= 2 { bootstrap.replicates(n_retained, present.len(), &means)? } else { Vec::new() };
+        // Store by model name order of `all` (NaN when absent).
+        let reorder = |row: &[f64]| -> Vec<f64> {
+            all.iter().map(|m| present.iter().position(|p| p == m).map_or(f64::NAN, |i| row[i])).collect()
+        };
+        retention_points.push(reorder(&point));
+        retention_replicates.push(replicates.iter().map(|r| reorder(r)).collect());
+    }
+    if quantity_points.is_empty() {
+        return Ok(());
+    }
+    // The average row: unweighted mean over tasks; stratified percentile interval.
+    let percentile = BootstrapConfig { method: IntervalMethod::Percentile, ..config };
+    for (q, name) in names.iter().enumerate() {
+        let point = quantity_points.iter().map(|p| p[q]).sum::<f64>() / quantity_points.len() as f64;
+        let replicates: Vec<f64> = (0..config.resamples)
+            .map(|b| quantity_replicates.iter().map(|r| r[b][q]).sum::<f64>() / quantity_replicates.len() as f64)
+            .collect();
+        results.attribution.push(AttributionRow {
+            task: AVERAGE_TASK.to_owned(),
+            quantity: (*name).to_owned(),
+            n_prompts: n_total,
+            estimate: interval_from_replicates(point, replicates, None, &percentile),
+        });
+    }
+    // Retention over tasks, both conventions, for the checkpoints present on every task.
+    let base_index = all.iter().position(|m| *m == lineage.base().name).unwrap_or(0);
+    let retained = retained_models.unwrap_or_default();
+    let complete = retention_replicates.iter().all(|r| r.len() == config.resamples);
+    for (m, model) in all.iter().enumerate() {
+        if m == base_index || !retained.contains(model) || !complete {
+            continue;
+        }
+        for convention in [RetentionConvention::MeanOfTaskPercentages, RetentionConvention::RatioOfTaskMeans] {
+            let combine = |rows: &mut dyn Iterator<Item = &Vec<f64>>| -> f64 {
+                let rows: Vec<&Vec<f64>> = rows.collect();
+                match convention {
+                    RetentionConvention::MeanOfTaskPercentages => {
+                        rows.iter().map(|r| r[m] / r[base_index] * 100.0).sum::<f64>() / rows.len() as f64
+                    }
+                    RetentionConvention::RatioOfTaskMeans => {
+                        let model_sum: f64 = rows.iter().map(|r| r[m]).sum();
+                        let base_sum: f64 = rows.iter().map(|r| r[base_index]).sum();
+                        model_sum / base_sum * 100.0
+                    }
+                }
+            };
+            let point = combine(&mut retention_points.iter());
+            let replicates: Vec<f64> =
+                (0..config.resamples).map(|b| combine(&mut retention_replicates.iter().map(|r| &r[b]))).collect();
+            results.retention.push(RetentionRow {
+                model: model.to_string(),
+                convention,
+                estimate: interval_from_replicates(point, replicates, None, &percentile),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn decompositions(
+    lineage: &Lineage,
+    table: &PerPromptTable,
+    tasks: &[String],
+    config: BootstrapConfig,
+    results: &mut StudyResults,
+) -> Result<(), StudyError> {
+    let base = &lineage.base().name;
+    for task in tasks {
+        let Some(base_columns) = table.columns(base, task)? else { continue };
+        if base_columns.k_correct.iter().all(|k| k.is_nan()) {
+            continue; // not a labelled task
+        }
+        let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
+        for checkpoint in lineage.checkpoints.iter().filter(|c| c.stage != Stage::Base) {
+            let Some(columns) = table.columns(&checkpoint.name, task)? else { continue };
+            results.decomposition.push(DecompositionRow {
+                model: checkpoint.name.clone(),
+                task: task.clone(),
+                decomposition: matched_decomposition(&base_columns, &columns, &bootstrap)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn think_suppression(
+    lineage: &Lineage,
+    table: &PerPromptTable,
+    tasks: &[String],
+    config: BootstrapConfig,
+    results: &mut StudyResults,
+) -> Result<(), StudyError> {
+    for suppressed in lineage.checkpoints.iter().filter(|c| c.no_think) {
+        let Some(thinking) = lineage
+            .checkpoints
+            .iter()
+            .find(|c| !c.no_think && c.lineage == suppressed.lineage && c.stage == suppressed.stage)
+        else {
+            results.notes.push(format!("`{}`: no thinking counterpart at the same stage", suppressed.name));
+            continue;
+        };
+        let pair = [thinking.name.as_str(), suppressed.name.as_str()];
+        for task in tasks {
+            let Some((ids, diversity)) = table.aligned(&pair, task, ATTRIBUTION_COLUMN)? else { continue };
+            let Some((acc_ids, accuracy)) = table.aligned(&pair, task, "acc1")? else { continue };
+            debug_assert_eq!(ids, acc_ids);
+            if ids.len() < 2 {
+                continue;
+            }
+            let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
+            let statistic = |idx: &[usize], out: &mut [f64]| {
+                out[0] = (nanmean_at(&accuracy[0], idx) - nanmean_at(&accuracy[1], idx)) * 100.0;
+                let (with, without) = (nanmean_at(&diversity[0], idx), nanmean_at(&diversity[1], idx));
+                out[1] = without - with;
+                out[2] = (without - with) / with * 100.0;
+            };
+            let intervals = bootstrap.intervals(ids.len(), 3, statistic)?;
+            results.think.push(ThinkRow {
+                model: thinking.name.clone(),
+                no_think_model: suppressed.name.clone(),
+                task: task.clone(),
+                n_prompts: ids.len(),
+                accuracy_drop_pp: intervals[0],
+                diversity_change: intervals[1],
+                diversity_change_pct: intervals[2],
+            });
+        }
+    }
+    Ok(())
+}

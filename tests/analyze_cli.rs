@@ -1,0 +1,225 @@
+//! `divcollapse analyze`: a small lineage of run files and labels, measured with the
+//! real all-mpnet-base-v2 encoder, end to end: tables with intervals, report, figures,
+//! resumption, and the same analysis from a per-prompt CSV.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use diversity_collapse::assets::Assets;
+
+const LINEAGE: &str = r#"name = "toy"
+[[checkpoint]]
+name = "Base"
+lineage = "base"
+stage = "base"
+run = "runs/base.jsonl"
+labels = "labels/base.jsonl"
+[[checkpoint]]
+name = "Think-SFT"
+lineage = "think"
+stage = "sft"
+parent = "Base"
+run = "runs/sft.jsonl"
+labels = "labels/sft.jsonl"
+[[checkpoint]]
+name = "Think"
+lineage = "think"
+stage = "rl"
+parent = "Think-SFT"
+run = "runs/rl.jsonl"
+labels = "labels/rl.jsonl"
+[[checkpoint]]
+name = "Think w/o CoT"
+lineage = "think"
+stage = "rl"
+parent = "Think-SFT"
+no_think = true
+run = "runs/rl-nothink.jsonl"
+labels = "labels/rl-nothink.jsonl"
+"#;
+
+const TOPICS: [&str; 8] = [
+    "the harbour at dawn",
+    "a violin repair shop",
+    "volcanic soil and vineyards",
+    "the rules of cricket",
+    "migrating arctic terns",
+    "a bakery's sourdough starter",
+    "orbital mechanics of comets",
+    "medieval bookbinding",
+];
+const ANGLES: [&str; 6] = [
+    "A short poem about",
+    "Three facts on",
+    "A child's question about",
+    "An economist's view of",
+    "A recipe inspired by",
+    "A news headline on",
+];
+
+/// Writes a run file and its labels: `variety` distinct outputs per prompt (of 6), the
+/// first `correct` of them labelled correct.
+fn write_checkpoint(dir: &Path, name: &str, variety: usize, correct: usize) {
+    let (mut run, mut labels) = (String::new(), String::new());
+    for task in ["gsm8k", "ifeval"] {
+        for (p, topic) in TOPICS.iter().enumerate() {
+            let outputs: Vec<String> = (0..6).map(|k| format!("{} {topic}.", ANGLES[(k % variety + p) % 6])).collect();
+            let record =
+                serde_json::json!({"input_id": p, "prompt": topic, "outputs": outputs, "task": format!("{task}|0")});
+            writeln!(run, "{record}").unwrap();
+            let flags: Vec<bool> = (0..6).map(|k| (k + p) % 6 < correct).collect();
+            let label =
+                serde_json::json!({"input_id": p, "task": task, "labels": flags, "majority_vote": correct >= 3});
+            writeln!(labels, "{label}").unwrap();
+        }
+    }
+    std::fs::write(dir.join("runs").join(format!("{name}.jsonl")), run).unwrap();
+    std::fs::write(dir.join("labels").join(format!("{name}.jsonl")), labels).unwrap();
+}
+
+fn divcollapse(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_divcollapse")).args(args).output().unwrap()
+}
+
+#[test]
+fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
+    let encoder = Assets::locate().mpnet().expect("run scripts/setup: this test uses all-mpnet-base-v2");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    std::fs::create_dir_all(dir.path().join("labels")).unwrap();
+    write_checkpoint(dir.path(), "base", 6, 2);
+    write_checkpoint(dir.path(), "sft", 3, 4);
+    write_checkpoint(dir.path(), "rl", 2, 5);
+    write_checkpoint(dir.path(), "rl-nothink", 3, 3);
+    let lineage = dir.path().join("lineage.toml");
+    std::fs::write(&lineage, LINEAGE).unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "analyze",
+        "--lineage",
+        lineage.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--encoder",
+        encoder.to_str().unwrap(),
+        "--bootstrap",
+        "400",
+    ];
+    let output = divcollapse(&args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    for file in [
+        "metrics.csv",
+        "stage_attribution.csv",
+        "retention.csv",
+        "decomposition.csv",
+        "think_suppression.csv",
+        "report.md",
+        "per_prompt.csv",
+        "provenance.json",
+        "figures/diversity_stages.png",
+        "figures/stage_attribution.svg",
+        "figures/decomposition.png",
+        "figures/accuracy_vs_majority_gain.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    // Diversity falls with the number of distinct outputs: SFT and RL lose diversity.
+    let attribution = std::fs::read_to_string(out.join("stage_attribution.csv")).unwrap();
+    let value = |task: &str, quantity: &str| -> Vec<f64> {
+        let line = attribution.lines().find(|l| l.starts_with(&format!("{task},{quantity},"))).unwrap();
+        line.split(',').skip(2).take(3).map(|v| v.parse().unwrap()).collect()
+    };
+    let sft = value("gsm8k", "think_sft");
+    assert!(sft[0] < 0.0 && sft[1] <= sft[0] && sft[0] <= sft[2], "{sft:?}");
+    let retain = value("average", "think_retain");
+    let (sft_avg, rl_avg) = (value("average", "think_sft")[0], value("average", "think_rl")[0]);
+    assert!((sft_avg + rl_avg - (retain[0] - 100.0)).abs() < 1e-9, "changes sum to retain − 100");
+    // Think suppression: accuracy@1 of output 0 is 1 when p < correct (mod 6 pattern).
+    let think = std::fs::read_to_string(out.join("think_suppression.csv")).unwrap();
+    assert_eq!(think.lines().count(), 3, "{think}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## Correctness decomposition"), "{report}");
+    assert!(report.contains("## Stage attribution"));
+    let provenance = std::fs::read_to_string(out.join("provenance.json")).unwrap();
+    assert!(provenance.contains("run Think-SFT") && provenance.contains("labels Base"), "{provenance}");
+
+    // A rerun reuses every measured checkpoint and gives identical tables.
+    let before = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let output = divcollapse(&args);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).matches("inputs unchanged").count() == 4);
+    assert_eq!(before, std::fs::read_to_string(out.join("metrics.csv")).unwrap());
+
+    // The same study from a per-prompt CSV in the reference schema.
+    let per_prompt = std::fs::read_to_string(out.join("per_prompt.csv")).unwrap();
+    let header: Vec<&str> = per_prompt.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut reference =
+        String::from("model,task,prompt_idx,k_correct,acc1,d_all_sbert,d_correct_sbert,d_correct_vendi\n");
+    for line in per_prompt.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let pick: Vec<&str> =
+            ["model", "task", "input_id", "k_correct", "acc1", "d_all_sbert", "d_correct_sbert", "d_correct_vendi"]
+                .iter()
+                .map(|c| cells[column(c)])
+                .collect();
+        writeln!(reference, "{}", pick.join(",")).unwrap();
+    }
+    let csv = dir.path().join("qfd_per_prompt.csv");
+    std::fs::write(&csv, reference).unwrap();
+    let out2 = dir.path().join("out2");
+    let output = divcollapse(&[
+        "analyze",
+        "--lineage",
+        lineage.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+        "--per-prompt",
+        csv.to_str().unwrap(),
+        "--bootstrap",
+        "400",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("decomposition.csv")).unwrap(),
+        std::fs::read_to_string(out2.join("decomposition.csv")).unwrap()
+    );
+}
+
+#[test]
+fn labels_that_do_not_fit_the_outputs_are_a_clear_error() {
+    let encoder = Assets::locate().mpnet().expect("run scripts/setup: this test uses all-mpnet-base-v2");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    std::fs::create_dir_all(dir.path().join("labels")).unwrap();
+    for name in ["base", "sft", "rl", "rl-nothink"] {
+        write_checkpoint(dir.path(), name, 3, 3);
+    }
+    // Line 2 of the SFT labels has 5 labels for 6 outputs.
+    let path = dir.path().join("labels/sft.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[1] = r#"{"input_id": 1, "task": "gsm8k", "labels": [true, true, false, false, true]}"#.to_owned();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let lineage = dir.path().join("lineage.toml");
+    std::fs::write(&lineage, LINEAGE).unwrap();
+    let out = dir.path().join("out");
+    let output = divcollapse(&[
+        "analyze",
+        "--lineage",
+        lineage.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--encoder",
+        encoder.to_str().unwrap(),
+        "--bootstrap",
+        "100",
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sft.jsonl:2: field `labels`: 5 labels for 6 outputs of prompt `1`"), "{stderr}");
+    // The base, measured before the failure, was kept for the next run.
+    assert!(out.join("per_prompt/Base.parquet").is_file());
+}
