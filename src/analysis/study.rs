@@ -426,3 +426,117 @@ fn think_suppression(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::analysis::attribution::{MetricTable, stage_attribution};
+
+    const LINEAGE: &str = r#"name = "t"
+[[checkpoint]]
+name = "B"
+lineage = "base"
+stage = "base"
+[[checkpoint]]
+name = "S"
+lineage = "think"
+stage = "sft"
+parent = "B"
+[[checkpoint]]
+name = "R"
+lineage = "think"
+stage = "rl"
+parent = "S"
+[[checkpoint]]
+name = "R-nt"
+lineage = "think"
+stage = "rl"
+parent = "S"
+no_think = true
+[[checkpoint]]
+name = "Z1"
+lineage = "rl-zero"
+stage = "rl"
+parent = "B"
+[[checkpoint]]
+name = "Z2"
+lineage = "rl-zero"
+stage = "rl"
+parent = "B"
+"#;
+
+    /// A table with a deterministic, model-dependent diversity and accuracy per prompt.
+    fn table() -> PerPromptTable {
+        let models = ["B", "S", "R", "R-nt", "Z1", "Z2"];
+        let (mut m, mut t, mut id, mut d, mut acc, mut k) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for task in ["a", "b", "c"] {
+            for (level, model) in models.iter().enumerate() {
+                for p in 0..30 {
+                    m.push(model.to_string());
+                    t.push(task.to_string());
+                    id.push(p.to_string());
+                    d.push(0.6 - 0.07 * level as f64 + 0.01 * ((p * 7 + level) % 5) as f64);
+                    acc.push(f64::from(u8::from((p + level) % 3 != 0)));
+                    k.push(((p + 2 * level) % 17) as f64);
+                }
+            }
+        }
+        let d_correct: Vec<f64> = d.iter().zip(&k).map(|(d, k)| if *k >= 2.0 { d - 0.05 } else { f64::NAN }).collect();
+        let frame = df!(
+            "model" => m, "task" => t, "input_id" => id, "k_correct" => k, "acc1" => acc,
+            "d_all_sbert" => d, "d_correct_sbert" => d_correct.clone(), "d_correct_vendi" => d_correct,
+        )
+        .unwrap();
+        PerPromptTable::from_frame(frame, "test").unwrap()
+    }
+
+    #[test]
+    fn attribution_point_estimates_equal_the_attribution_of_the_means() {
+        let lineage = Lineage::parse(LINEAGE, "test").unwrap();
+        let table = table();
+        let config = BootstrapConfig { resamples: 300, ..BootstrapConfig::default() };
+        let results = run_study(&lineage, &table, config).unwrap();
+        // The same quantities from per-checkpoint means, through the published-table path.
+        let mut means = MetricTable::default();
+        for row in results.metrics.iter().filter(|r| r.metric == ATTRIBUTION_COLUMN) {
+            means.insert(&row.model, &row.task, row.estimate.estimate);
+        }
+        let frame = stage_attribution(&lineage, &means).unwrap();
+        let (tasks, quantities, values) = (
+            frame.column("task").unwrap().str().unwrap(),
+            frame.column("quantity").unwrap().str().unwrap(),
+            frame.column("value").unwrap().f64().unwrap(),
+        );
+        assert_eq!(frame.height(), results.attribution.len());
+        for i in 0..frame.height() {
+            let row = results
+                .attribution
+                .iter()
+                .find(|r| Some(r.task.as_str()) == tasks.get(i) && Some(r.quantity.as_str()) == quantities.get(i))
+                .unwrap();
+            let expected = values.get(i).unwrap();
+            assert!((row.estimate.estimate - expected).abs() < 1e-9, "{row:?} vs {expected}");
+            assert!(row.estimate.low <= row.estimate.estimate && row.estimate.estimate <= row.estimate.high, "{row:?}");
+        }
+        // Retention in both conventions for every non-base checkpoint present on all tasks.
+        assert_eq!(results.retention.len(), 5 * 2);
+        // Think suppression: one row per task for R-nt against R.
+        assert_eq!(results.think.len(), 3);
+        assert!(results.think.iter().all(|r| r.model == "R" && r.no_think_model == "R-nt" && r.n_prompts == 30));
+        // The decomposition of every non-base checkpoint on every labelled task.
+        assert_eq!(results.decomposition.len(), 5 * 3);
+    }
+
+    #[test]
+    fn results_do_not_depend_on_thread_count() {
+        let lineage = Lineage::parse(LINEAGE, "test").unwrap();
+        let table = table();
+        let config = BootstrapConfig { resamples: 200, ..BootstrapConfig::default() };
+        let run = || serde_json::to_string(&run_study(&lineage, &table, config).unwrap()).unwrap();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(run);
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(run);
+        assert_eq!(one, two);
+    }
+}
