@@ -1,7 +1,9 @@
 //! `divcollapse score --generations FILE.jsonl --metrics ead,sbert,vendi [--encoder DIR]
 //! [--ead-vocab 50257] [--model-name NAME] --out FILE.{parquet,csv,jsonl} [--summary FILE.json]`
 //!
-//! `--metrics nli --nli-model DIR` adds NLI diversity.
+//! `--metrics nli --nli-model DIR` adds NLI diversity. `--diversity-results FILE.json`
+//! also writes the reference's `diversity_results.json` (per-input, across-input and
+//! overall values per task, methodology §7.3).
 //!
 //! Scores every prompt of a generation file (streamed; embeddings per prompt, each
 //! distinct text once) and writes the per-prompt table and, optionally, a summary with
@@ -20,9 +22,15 @@ use crate::device::DeviceChoice;
 use crate::encoders::SentenceEncoder;
 use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::NliModel;
-use crate::metrics::ead::EadConfig;
+use crate::metrics::SmallSetPolicy;
+use crate::metrics::across_input::{
+    AcrossInputCollector, AcrossInputSelection, MetricResult, REFERENCE_SEED, diversity_result,
+};
+use crate::metrics::ead::{EadConfig, ead};
 use crate::metrics::nli::SentencePairSampler;
 use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
+use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
+use crate::metrics::vendi::{VendiVariant, vendi_score};
 use crate::provenance::{Provenance, sha256_file};
 
 #[derive(Debug, Args)]
@@ -54,6 +62,10 @@ pub(crate) struct ScoreArgs {
     /// Summary JSON with per_input_mean and per_input_std per metric.
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// The reference's `diversity_results.json` (a list, one object per task) with
+    /// per-input, across-input and overall values (NLI: per-input only).
+    #[arg(long)]
+    diversity_results: Option<PathBuf>,
     /// Embedding cache file (created if absent), keyed by model hash, max length and text.
     #[arg(long)]
     embedding_cache: Option<PathBuf>,
@@ -129,6 +141,10 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         sampler: SentencePairSampler::default(),
         cache,
     };
+    let mut across = match &args.diversity_results {
+        Some(_) => Some(AcrossInputTasks::plan(&args.generations, args.skip_bad_lines)?),
+        None => None,
+    };
     let mut reader = GenerationReader::open(&args.generations, args.skip_bad_lines)?;
     let progress = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} scored {pos} prompts ({per_sec}) {elapsed_precise}")
@@ -137,6 +153,9 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
     let mut rows = Vec::new();
     for record in reader.by_ref() {
         let record = record?;
+        if let Some(across) = &mut across {
+            across.push(&record);
+        }
         rows.push(scorer.score(&record).with_context(|| format!("{}:{}", args.generations.display(), record.line))?);
         progress.inc(1);
     }
@@ -149,6 +168,11 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         tracing::warn!("skipped {line}");
     }
     write_scores(&rows, &args.out)?;
+    if let (Some(path), Some(across)) = (&args.diversity_results, across) {
+        let results = across.results(&rows, &model, metrics, encoder.as_ref(), args.batch_size, &scorer.ead)?;
+        std::fs::write(path, serde_json::to_string_pretty(&results)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     tracing::info!("{} prompts scored into {}", rows.len(), args.out.display());
     if let Some(path) = &args.summary {
         let mut metrics_json = BTreeMap::new();
@@ -182,4 +206,117 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Across-input and overall sets of every task of a generation file, drawn as the
+/// reference draws them (one `set_seed(1234)` per task).
+struct AcrossInputTasks {
+    /// Tasks in order of first appearance, with their collectors and output counts.
+    tasks: Vec<(String, AcrossInputCollector, Vec<usize>)>,
+}
+
+impl AcrossInputTasks {
+    /// A first pass over the file counts each task's outputs per prompt.
+    fn plan(path: &std::path::Path, skip_bad_lines: bool) -> anyhow::Result<Self> {
+        let mut counts: Vec<(String, Vec<usize>)> = Vec::new();
+        for record in GenerationReader::open(path, skip_bad_lines)? {
+            let record = record?;
+            match counts.iter_mut().find(|(task, _)| *task == record.task) {
+                Some((_, list)) => list.push(record.outputs.len()),
+                None => counts.push((record.task.clone(), vec![record.outputs.len()])),
+            }
+        }
+        let tasks = counts
+            .into_iter()
+            .map(|(task, list)| {
+                let selection = AcrossInputSelection::reference(&list, REFERENCE_SEED);
+                (task, AcrossInputCollector::new(selection), list)
+            })
+            .collect();
+        Ok(Self { tasks })
+    }
+
+    fn push(&mut self, record: &crate::data::generations::GenerationRecord) {
+        if let Some((_, collector, _)) = self.tasks.iter_mut().find(|(task, _, _)| *task == record.task) {
+            collector.push(&record.outputs);
+        }
+    }
+
+    /// The `diversity_results.json` list.
+    fn results<B: Backend>(
+        self,
+        rows: &[crate::metrics::per_prompt::PromptScores],
+        model: &str,
+        metrics: &[Metric],
+        encoder: Option<&SentenceEncoder<B>>,
+        batch_size: usize,
+        ead_config: &EadConfig,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut out = Vec::new();
+        for (task, collector, counts) in self.tasks {
+            let task_rows: Vec<_> = rows.iter().filter(|r| r.task == task).collect();
+            let per_input = |get: fn(&crate::metrics::per_prompt::PromptScores) -> Option<f64>| {
+                task_rows.iter().filter_map(|r| get(r)).collect::<Vec<f64>>()
+            };
+            let mut results = Vec::new();
+            if metrics.contains(&Metric::Ead) {
+                results.push(MetricResult {
+                    name: "EAD",
+                    per_input: per_input(|r| r.ead),
+                    across_input: Some(ead(&collector.first_outputs, ead_config).mean),
+                    overall: Some(ead(&collector.overall, ead_config).mean),
+                });
+            }
+            if let Some(encoder) = encoder {
+                let embed = |texts: &[String]| -> anyhow::Result<Vec<f32>> {
+                    Ok(encoder.encode(texts, batch_size)?.into_iter().flatten().collect())
+                };
+                let (first, overall) = (embed(&collector.first_outputs)?, embed(&collector.overall)?);
+                let dim = encoder.dim();
+                fn set(data: &[f32], dim: usize) -> EmbeddingSet<'_> {
+                    EmbeddingSet::new(data, dim).expect("rows of the encoder's width")
+                }
+                if metrics.contains(&Metric::Sbert) {
+                    results.push(MetricResult {
+                        name: "SBERT",
+                        per_input: per_input(|r| r.sbert),
+                        across_input: Some(sbert_diversity(set(&first, dim), SmallSetPolicy::Pipeline)),
+                        overall: Some(sbert_diversity(set(&overall, dim), SmallSetPolicy::Pipeline)),
+                    });
+                }
+                if metrics.contains(&Metric::Vendi) {
+                    let vendi =
+                        |data: &[f32]| vendi_score(set(data, dim), VendiVariant::Pipeline, SmallSetPolicy::Pipeline);
+                    results.push(MetricResult {
+                        name: "VENDI",
+                        per_input: per_input(|r| r.vendi),
+                        across_input: Some(vendi(&first)),
+                        overall: Some(vendi(&overall)),
+                    });
+                }
+            }
+            if metrics.contains(&Metric::Nli) {
+                // The reference's across-input NLI passes draw from the same random stream as
+                // its per-input pass; here NLI is reported per input only.
+                results.push(MetricResult {
+                    name: "NLI",
+                    per_input: per_input(|r| r.nli),
+                    across_input: None,
+                    overall: None,
+                });
+            }
+            let k = most_common(&counts);
+            out.push(diversity_result(model, &task, counts.len(), k, &results));
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+}
+
+/// The most frequent value (the smallest among ties; 0 for none).
+fn most_common(values: &[usize]) -> usize {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for &v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    counts.iter().max_by_key(|(v, c)| (**c, std::cmp::Reverse(**v))).map_or(0, |(v, _)| *v)
 }

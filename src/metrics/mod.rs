@@ -13,6 +13,7 @@
 //! * [`summary`]: `per_input_mean` / `per_input_std` as the reference aggregates them.
 //! * [`per_prompt`]: scoring generation records and the per-prompt table.
 
+pub mod across_input;
 pub mod ead;
 pub mod nli;
 pub mod per_prompt;

@@ -2,12 +2,15 @@
 //!
 //! The authors' code splits words with `str.split()`, strips with `str.strip()` and draws
 //! sentence indices with `random.Random(1234).sample`; prompt subsets come from
-//! `random.Random(42).shuffle`. Rust's defaults differ in small ways (for example,
+//! `random.Random(42).shuffle`; the across-input samples come from numpy's legacy global
+//! generator (`np.random.seed(1234)`, `np.random.choice(..., replace=False)`). Rust's defaults differ in small ways (for example,
 //! `char::is_whitespace` does not include `\x1c`–`\x1f`), so these ports exist to make
 //! results match the reference bit for bit.
 
+pub mod numpy_random;
 pub mod random;
 pub mod string;
 
+pub use numpy_random::NumpyLegacyRandom;
 pub use random::PyRandom;
 pub use string::{is_py_whitespace, py_split_whitespace, py_strip};

@@ -41,6 +41,14 @@ impl PyRandom {
         Self::from_key(&key)
     }
 
+    /// A bare MT19937 seeded with `init_genrand(seed)` (numpy's legacy integer seeding),
+    /// for [`super::numpy_random`].
+    pub(crate) fn from_genrand_seed(seed: u32) -> Self {
+        let mut rng = Self { state: [0; N], index: N };
+        rng.init_genrand(seed);
+        rng
+    }
+
     fn from_key(key: &[u32]) -> Self {
         let mut rng = Self { state: [0; N], index: N };
         rng.init_genrand(19_650_218);
