@@ -19,7 +19,8 @@ use burn::tensor::backend::Backend;
 use polars::prelude::*;
 
 use super::per_prompt::{PerPromptError, PerPromptTable};
-use crate::data::generations::{GenerationReader, GenerationRecord, GenerationsError, normalise_task};
+use crate::data::generations::{GenerationRecord, normalise_task};
+use crate::data::{GenerationSource, SourceError};
 use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::{NliModel, NliModelError};
 use crate::encoders::{SentenceEncoder, SentenceEncoderError};
@@ -35,7 +36,7 @@ use crate::metrics::vendi::{VendiVariant, vendi_score};
 pub enum MeasureError {
     /// The generation file is unreadable or malformed.
     #[error(transparent)]
-    Generations(#[from] GenerationsError),
+    Generations(#[from] SourceError),
     /// A labels line is malformed or does not fit its prompt.
     #[error("{path}:{line}: {problem}")]
     Labels {
@@ -249,7 +250,7 @@ impl<B: Backend> Measurer<'_, B> {
         progress: &mut dyn FnMut(),
     ) -> Result<Vec<MeasuredPrompt>, MeasureError> {
         let mut out = Vec::new();
-        for record in GenerationReader::open(run, false)? {
+        for record in GenerationSource::open(run, false)? {
             let record = record?;
             let prompt_labels = match labels {
                 Some(file) => {

@@ -17,7 +17,7 @@ use burn::tensor::backend::Backend;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::generations::GenerationReader;
+use crate::data::GenerationSource;
 use crate::device::DeviceChoice;
 use crate::encoders::SentenceEncoder;
 use crate::encoders::cache::EmbeddingCache;
@@ -35,7 +35,8 @@ use crate::provenance::{Provenance, sha256_file};
 
 #[derive(Debug, Args)]
 pub(crate) struct ScoreArgs {
-    /// Generation JSONL (one prompt per line with its outputs).
+    /// Generation JSONL (one prompt per line with its outputs), or a lighteval details
+    /// `.parquet` file (raw outputs, think-stripped on reading).
     #[arg(long)]
     generations: PathBuf,
     /// Comma-separated metrics: ead, sbert, vendi, nli (nli needs --nli-model).
@@ -145,7 +146,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         Some(_) => Some(AcrossInputTasks::plan(&args.generations, args.skip_bad_lines)?),
         None => None,
     };
-    let mut reader = GenerationReader::open(&args.generations, args.skip_bad_lines)?;
+    let mut reader = GenerationSource::open(&args.generations, args.skip_bad_lines)?;
     let progress = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} scored {pos} prompts ({per_sec}) {elapsed_precise}")
             .expect("valid template"),
@@ -163,7 +164,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
     if let Some(cache) = &scorer.cache {
         tracing::info!("embedding cache: {} hits, {} misses, {} vectors", cache.hits, cache.misses, cache.len());
     }
-    let report = reader.report().clone();
+    let report = reader.report();
     for line in &report.bad_lines {
         tracing::warn!("skipped {line}");
     }
@@ -219,7 +220,7 @@ impl AcrossInputTasks {
     /// A first pass over the file counts each task's outputs per prompt.
     fn plan(path: &std::path::Path, skip_bad_lines: bool) -> anyhow::Result<Self> {
         let mut counts: Vec<(String, Vec<usize>)> = Vec::new();
-        for record in GenerationReader::open(path, skip_bad_lines)? {
+        for record in GenerationSource::open(path, skip_bad_lines)? {
             let record = record?;
             match counts.iter_mut().find(|(task, _)| *task == record.task) {
                 Some((_, list)) => list.push(record.outputs.len()),

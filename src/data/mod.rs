@@ -2,5 +2,64 @@
 //!
 //! * [`generations`]: generation JSONL (every key variant of the reference's readers),
 //!   streamed, deduplicated on (task, input_id), tolerant of a torn last line.
+//! * [`details`]: lighteval details parquet (raw outputs, think-stripped on reading).
 
+pub mod details;
 pub mod generations;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use generations::{GenerationReader, GenerationRecord, ReadReport};
+
+/// Errors opening or reading a generation source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// A generation JSONL problem (names the file and line).
+    #[error(transparent)]
+    Jsonl(#[from] generations::GenerationsError),
+    /// A details parquet problem (names the file, row and field).
+    #[error(transparent)]
+    Details(#[from] details::DetailsError),
+}
+
+/// The generations of one file: JSONL streamed, or a lighteval details parquet
+/// (chosen by the `.parquet` extension).
+pub enum GenerationSource {
+    /// A generation JSONL file, streamed.
+    Jsonl(GenerationReader<BufReader<File>>),
+    /// The records of a details parquet file.
+    Details(std::vec::IntoIter<GenerationRecord>),
+}
+
+impl GenerationSource {
+    /// Opens a generation file by its extension.
+    pub fn open(path: &Path, skip_bad_lines: bool) -> Result<Self, SourceError> {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+            Ok(Self::Details(details::read_details(path)?.into_iter()))
+        } else {
+            Ok(Self::Jsonl(GenerationReader::open(path, skip_bad_lines)?))
+        }
+    }
+
+    /// What was skipped so far (nothing for parquet).
+    pub fn report(&self) -> ReadReport {
+        match self {
+            Self::Jsonl(reader) => reader.report().clone(),
+            Self::Details(_) => ReadReport::default(),
+        }
+    }
+}
+
+impl Iterator for GenerationSource {
+    type Item = Result<GenerationRecord, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Jsonl(reader) => reader.next().map(|r| r.map_err(SourceError::from)),
+            Self::Details(records) => records.next().map(Ok),
+        }
+    }
+}
