@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -49,7 +49,13 @@ pub struct EmbeddingCache {
     path: PathBuf,
     dim: usize,
     scope: String,
-    vectors: HashMap<[u8; 32], Vec<f32>>,
+    /// Key → byte offset of its vector in the file (the vectors stay on disk, so memory
+    /// grows by about 50 bytes per cached text, not by the vector width).
+    offsets: HashMap<[u8; 32], u64>,
+    /// A read handle for lookups.
+    reader: File,
+    /// The file length after the last record written.
+    end: u64,
     writer: BufWriter<File>,
     /// Lookups answered from the cache.
     pub hits: usize,
@@ -64,41 +70,46 @@ impl EmbeddingCache {
         let io = |source| CacheError::Io { path: path.to_owned(), source };
         let format = |problem: String| CacheError::Format { path: path.to_owned(), problem };
         let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let mut vectors = HashMap::new();
-        if bytes.is_empty() {
+        let length = file.metadata().map_err(io)?.len();
+        let mut offsets = HashMap::new();
+        let record = (32 + 4 * dim) as u64;
+        if length == 0 {
             file.write_all(MAGIC).map_err(io)?;
             file.write_all(&(dim as u32).to_le_bytes()).map_err(io)?;
             file.flush().map_err(io)?;
         } else {
-            if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+            let mut reader = BufReader::new(File::open(path).map_err(io)?);
+            let mut header = [0u8; HEADER];
+            if length < HEADER as u64 || reader.read_exact(&mut header).is_err() || &header[..8] != MAGIC {
                 return Err(format("not an embedding cache (bad header)".into()));
             }
-            let stored = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
+            let stored = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes")) as usize;
             if stored != dim {
                 return Err(format(format!("holds vectors of width {stored}, the encoder makes {dim}")));
             }
-            let record = 32 + 4 * dim;
-            let complete = (bytes.len() - HEADER) / record;
-            for chunk in bytes[HEADER..HEADER + complete * record].chunks_exact(record) {
-                let key: [u8; 32] = chunk[..32].try_into().expect("32 bytes");
-                let vector =
-                    chunk[32..].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4"))).collect();
-                vectors.insert(key, vector);
+            // Only the keys are read; vectors stay on disk until asked for.
+            let complete = (length - HEADER as u64) / record;
+            for index in 0..complete {
+                let mut key = [0u8; 32];
+                reader.read_exact(&mut key).map_err(io)?;
+                reader.seek_relative(4 * dim as i64).map_err(io)?;
+                offsets.insert(key, HEADER as u64 + index * record + 32);
             }
-            let valid = HEADER + complete * record;
-            if valid < bytes.len() {
+            let valid = HEADER as u64 + complete * record;
+            if valid < length {
                 tracing::warn!("{}: dropping a torn record at the end", path.display());
-                file.set_len(valid as u64).map_err(io)?;
+                file.set_len(valid).map_err(io)?;
                 file.seek(SeekFrom::End(0)).map_err(io)?;
             }
         }
+        let end = file.seek(SeekFrom::End(0)).map_err(io)?;
         Ok(Self {
             path: path.to_owned(),
             dim,
             scope: format!("{model_sha256}|{max_seq_length}|"),
-            vectors,
+            offsets,
+            reader: File::open(path).map_err(io)?,
+            end,
             writer: BufWriter::new(file),
             hits: 0,
             misses: 0,
@@ -112,15 +123,23 @@ impl EmbeddingCache {
         hasher.finalize().into()
     }
 
-    /// The cached vector of `text`, if any (counts a hit or a miss).
+    /// The cached vector of `text`, if any (counts a hit or a miss). A vector that can no
+    /// longer be read from the file counts as a miss.
     pub fn get(&mut self, text: &str) -> Option<Vec<f32>> {
-        let found = self.vectors.get(&self.key(text)).cloned();
+        let found = self.offsets.get(&self.key(text)).copied().and_then(|offset| self.read_vector(offset).ok());
         if found.is_some() {
             self.hits += 1;
         } else {
             self.misses += 1;
         }
         found
+    }
+
+    fn read_vector(&mut self, offset: u64) -> std::io::Result<Vec<f32>> {
+        let mut bytes = vec![0u8; 4 * self.dim];
+        self.reader.seek(SeekFrom::Start(offset))?;
+        self.reader.read_exact(&mut bytes)?;
+        Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect())
     }
 
     /// Stores and flushes the vector of `text`.
@@ -132,7 +151,7 @@ impl EmbeddingCache {
             });
         }
         let key = self.key(text);
-        if self.vectors.contains_key(&key) {
+        if self.offsets.contains_key(&key) {
             return Ok(());
         }
         let io = |source| CacheError::Io { path: self.path.clone(), source };
@@ -141,18 +160,19 @@ impl EmbeddingCache {
         vector.iter().for_each(|v| record.extend_from_slice(&v.to_le_bytes()));
         self.writer.write_all(&record).map_err(io)?;
         self.writer.flush().map_err(io)?;
-        self.vectors.insert(key, vector.to_vec());
+        self.offsets.insert(key, self.end + 32);
+        self.end += record.len() as u64;
         Ok(())
     }
 
     /// Number of cached vectors.
     pub fn len(&self) -> usize {
-        self.vectors.len()
+        self.offsets.len()
     }
 
     /// True when nothing is cached.
     pub fn is_empty(&self) -> bool {
-        self.vectors.is_empty()
+        self.offsets.is_empty()
     }
 }
 

@@ -12,8 +12,7 @@
 //! rest is split on Python whitespace. `V` defaults to 50257, which is what the
 //! reference's code path used in practice (the paper says "the model's vocabulary").
 
-use std::collections::HashMap;
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::pycompat::py_split_whitespace;
 
@@ -71,13 +70,13 @@ pub fn expectation_adjusted(distinct: usize, total: usize, vocab_size: u64) -> f
 /// EAD over one set of outputs (the K outputs of a prompt, or the first outputs of all
 /// prompts for the across-input variant).
 pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
-    // Intern words once so that n-grams hash as small integer slices.
-    let mut vocabulary: HashMap<String, u32> = HashMap::new();
-    let encoded: Vec<Vec<u32>> = outputs
+    // Words are interned as small integers, so n-grams compare as integer tuples.
+    let cleaned: Vec<String> = outputs.iter().map(|o| o.as_ref().replace(['.', '\n'], "")).collect();
+    let mut vocabulary: FxHashMap<&str, u32> = FxHashMap::default();
+    let encoded: Vec<Vec<u32>> = cleaned
         .iter()
-        .map(|output| {
-            ead_words(output.as_ref())
-                .into_iter()
+        .map(|text| {
+            py_split_whitespace(text)
                 .map(|word| {
                     let next = vocabulary.len() as u32;
                     *vocabulary.entry(word).or_insert(next)
@@ -85,6 +84,7 @@ pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
                 .collect()
         })
         .collect();
+    let packable = vocabulary.len() < (1 << PACK_BITS);
     let per_order: Vec<f64> = config
         .ngram_orders
         .iter()
@@ -92,24 +92,74 @@ pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
             if n == 0 {
                 return 0.0;
             }
-            let mut distinct: HashSet<&[u32]> = HashSet::new();
-            let mut total = 0usize;
-            for words in &encoded {
-                for gram in words.windows(n) {
-                    total += 1;
-                    distinct.insert(gram);
+            let total: usize = encoded.iter().map(|words| words.len().saturating_sub(n - 1)).sum();
+            let distinct = if n == 1 {
+                // Every interned word occurs at least once: the distinct unigrams.
+                vocabulary.len()
+            } else if packable && n * PACK_BITS as usize <= 64 {
+                // Exact: each word id fits in PACK_BITS bits, so an n-gram packs into one u64.
+                let mut set: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(total, Default::default());
+                for words in &encoded {
+                    for gram in words.windows(n) {
+                        set.insert(gram.iter().fold(0u64, |key, &id| (key << PACK_BITS) | u64::from(id)));
+                    }
                 }
-            }
-            expectation_adjusted(distinct.len(), total, config.vocab_size)
+                set.len()
+            } else {
+                let mut set: FxHashSet<&[u32]> = FxHashSet::with_capacity_and_hasher(total, Default::default());
+                for words in &encoded {
+                    set.extend(words.windows(n));
+                }
+                set.len()
+            };
+            expectation_adjusted(distinct, total, config.vocab_size)
         })
         .collect();
     let mean = if per_order.is_empty() { 0.0 } else { per_order.iter().sum::<f64>() / per_order.len() as f64 };
     EadScore { per_order, mean }
 }
 
+/// Bits per word id when n-grams are packed into a `u64` (5 × 12 = 60 bits).
+const PACK_BITS: u32 = 12;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition, written plainly: string n-grams in a set.
+    fn naive(outputs: &[String], n: usize) -> (usize, usize) {
+        let mut set = std::collections::HashSet::new();
+        let mut total = 0;
+        for output in outputs {
+            let words = ead_words(output);
+            for gram in words.windows(n) {
+                set.insert(gram.to_vec());
+                total += 1;
+            }
+        }
+        (set.len(), total)
+    }
+
+    #[test]
+    fn packed_and_slice_counting_equal_the_plain_definition() {
+        // Small vocabularies take the packed path; over 4096 distinct words the slice path.
+        for words_in_vocabulary in [30usize, 6000] {
+            let outputs: Vec<String> = (0..16)
+                .map(|k| {
+                    (0..400)
+                        .map(|i| format!("w{}", (i * 7919 + k * 104_729) % words_in_vocabulary))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let config = EadConfig::default();
+            let score = ead(&outputs, &config);
+            for (index, &n) in config.ngram_orders.iter().enumerate() {
+                let (distinct, total) = naive(&outputs, n);
+                assert_eq!(score.per_order[index], expectation_adjusted(distinct, total, config.vocab_size), "n={n}");
+            }
+        }
+    }
 
     #[test]
     fn words_drop_periods_and_newlines_without_inserting_spaces() {

@@ -15,6 +15,7 @@
 
 pub mod across_input;
 pub mod ead;
+pub mod eigen;
 pub mod nli;
 pub mod per_prompt;
 pub mod sbert;

@@ -18,7 +18,8 @@
 use nalgebra::DMatrix;
 
 use super::SmallSetPolicy;
-use super::sbert::EmbeddingSet;
+use super::eigen::symmetric_eigenvalues;
+use super::sbert::{EmbeddingSet, Gram};
 
 /// The eigenvalue clipping floor of the main pipeline.
 pub const EIGENVALUE_FLOOR: f64 = 1e-12;
@@ -37,14 +38,22 @@ pub enum VendiVariant {
 /// The Vendi score of one set of embeddings. Fewer than two embeddings give 1.0 under
 /// [`SmallSetPolicy::Pipeline`] and NaN under [`SmallSetPolicy::Nan`].
 pub fn vendi_score(embeddings: EmbeddingSet<'_>, variant: VendiVariant, policy: SmallSetPolicy) -> f64 {
-    let m = embeddings.len();
+    if embeddings.len() <= 1 {
+        return vendi_from_gram(&Gram { m: embeddings.len(), values: Vec::new() }, variant, policy);
+    }
+    vendi_from_gram(&embeddings.gram(), variant, policy)
+}
+
+/// The Vendi score from a precomputed Gram matrix (shared with SBERT diversity).
+pub fn vendi_from_gram(gram: &Gram, variant: VendiVariant, policy: SmallSetPolicy) -> f64 {
+    let m = gram.m;
     if m <= 1 {
         return match policy {
             SmallSetPolicy::Pipeline => 1.0,
             SmallSetPolicy::Nan => f64::NAN,
         };
     }
-    let eigenvalues = kernel_eigenvalues(embeddings);
+    let eigenvalues = kernel_eigenvalues(gram);
     let entropy = match variant {
         VendiVariant::Pipeline => {
             eigenvalues.iter().map(|&l| l.max(EIGENVALUE_FLOOR)).map(|l| -l * l.ln()).sum::<f64>()
@@ -63,18 +72,15 @@ pub fn vendi_score(embeddings: EmbeddingSet<'_>, variant: VendiVariant, policy: 
 
 /// Eigenvalues of `P = G / m` for the Pipeline variant; for the quality-filtered variant
 /// the scale does not matter (it renormalises), so the same values serve both.
-fn kernel_eigenvalues(embeddings: EmbeddingSet<'_>) -> Vec<f64> {
-    let m = embeddings.len();
+fn kernel_eigenvalues(gram: &Gram) -> Vec<f64> {
+    let m = gram.m;
     let scale = 1.0 / m as f64;
-    let mut kernel = DMatrix::<f64>::zeros(m, m);
-    for i in 0..m {
-        for j in i..m {
-            let value = embeddings.dot(i, j) * scale;
-            kernel[(i, j)] = value;
-            kernel[(j, i)] = value;
-        }
-    }
-    kernel.symmetric_eigenvalues().iter().copied().collect()
+    let mut kernel: Vec<f64> = gram.values.iter().map(|v| v * scale).collect();
+    symmetric_eigenvalues(&mut kernel, m).unwrap_or_else(|| {
+        // QL did not converge (never seen for a finite kernel): the general solver.
+        let matrix = DMatrix::from_row_slice(m, m, &gram.values.iter().map(|v| v * scale).collect::<Vec<_>>());
+        matrix.symmetric_eigenvalues().iter().copied().collect()
+    })
 }
 
 #[cfg(test)]
