@@ -132,3 +132,45 @@ fn bad_inputs_are_clear_errors_and_completed_lines_stay() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no tokenizer.json") && stderr.contains("scripts/setup"), "{stderr}");
 }
+
+#[test]
+fn a_registered_task_supplies_its_selected_prompts_limit_and_stops() {
+    let model = checkpoint();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("truthfulqa.jsonl");
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["generate", "--model"])
+        .arg(model.path())
+        .args(["--task", "truthfulqa", "--n", "3", "--k", "2", "--max-new-tokens", "6", "--template", "none", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let records: Vec<serde_json::Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 3);
+    // The first three documents of lighteval's seeded shuffle of the 817 questions.
+    let selected =
+        diversity_collapse::tasks::load_task(diversity_collapse::tasks::task("truthfulqa").unwrap(), None, Some(3))
+            .unwrap();
+    let ids: Vec<&str> = records.iter().map(|r| r["input_id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = selected.iter().map(|d| d.input_id.as_str()).collect();
+    assert_eq!(ids, expected);
+    for (record, document) in records.iter().zip(&selected) {
+        assert_eq!(record["task"], "truthfulqa");
+        assert_eq!(record["input_id"], document.input_id.as_str());
+        assert_eq!(record["prompt"].as_str().unwrap(), document.prompt);
+        assert!(document.prompt.starts_with("Q: ") && document.prompt.ends_with("\nA:"));
+        assert_eq!(record["meta"]["stop_sequences"], serde_json::json!(["\nQ:", "\n\n"]));
+        assert_eq!(record["meta"]["max_new_tokens"], 6);
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["generate", "--model"])
+        .arg(model.path())
+        .args(["--task", "cruxeval", "--out"])
+        .arg(work.path().join("crux.jsonl"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--data FILE"));
+}

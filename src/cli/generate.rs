@@ -2,8 +2,10 @@
 //! --top-p 0.95 --seed 1234 [--no-think] [--max-new-tokens N] [--device cpu|cuda] --out FILE.jsonl`
 //!
 //! Samples K outputs for each of the first N prompts and appends one line per prompt to
-//! the run file, resuming where an interrupted run stopped. `--task` takes a JSONL file
-//! with a `prompt` field per line (and `input_id` or `id`; the line number otherwise).
+//! the run file, resuming where an interrupted run stopped. `--task` names a registered
+//! task (its selected prompts, generation limit and stop sequences; `--data FILE` for
+//! data the set-up cannot fetch) or a JSONL file with a `prompt` field per line (and
+//! `input_id` or `id`; the line number otherwise).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -43,10 +45,15 @@ pub(crate) struct GenerateArgs {
     /// Checkpoint folder.
     #[arg(long)]
     model: PathBuf,
-    /// Prompts: a JSONL file with a `prompt` field per line.
+    /// A registered task (`gsm8k`, `mbpp`, …: its prompts, N, limit and stops from the
+    /// registry), or a JSONL file with a `prompt` field per line.
     #[arg(long)]
     task: String,
-    /// Number of prompts (the first N of the file).
+    /// The task's data (a Hugging Face `datasets` export: JSONL, JSON or parquet) when
+    /// the set-up cannot fetch it.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Number of prompts (default: the task's N; for a file, all of it).
     #[arg(long)]
     n: Option<usize>,
     /// Samples per prompt.
@@ -67,10 +74,10 @@ pub(crate) struct GenerateArgs {
     /// Pre-fill an empty think block (Think models without thinking).
     #[arg(long)]
     no_think: bool,
-    /// Token limit per sample.
-    #[arg(long, default_value_t = 32768)]
-    max_new_tokens: usize,
-    /// Stop sequence (repeatable; applied to raw prompts).
+    /// Token limit per sample (default: the task's limit; 32768 for a prompt file).
+    #[arg(long)]
+    max_new_tokens: Option<usize>,
+    /// Stop sequence (repeatable; applied to raw prompts; default: the task's).
     #[arg(long = "stop")]
     stop: Vec<String>,
     /// Chat template.
@@ -112,34 +119,62 @@ fn read_prompts(path: &Path) -> anyhow::Result<Vec<Prompt>> {
     Ok(prompts)
 }
 
-pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+/// The prompts and the task's settings, from the registry or a prompt file.
+struct TaskPlan {
+    name: String,
+    prompts: Vec<Prompt>,
+    max_new_tokens: usize,
+    stop: Vec<String>,
+}
+
+fn plan(args: &GenerateArgs) -> anyhow::Result<TaskPlan> {
     let task_path = PathBuf::from(&args.task);
-    if !task_path.is_file() {
-        bail!(
-            "--task {}: not a file. The task registry is not available in this version; pass a JSONL file with a \
-             `prompt` field per line",
-            args.task
-        );
+    if task_path.is_file() {
+        let mut prompts = read_prompts(&task_path)?;
+        if let Some(n) = args.n {
+            prompts.truncate(n);
+        }
+        return Ok(TaskPlan {
+            name: task_name(&args.task),
+            prompts,
+            max_new_tokens: args.max_new_tokens.unwrap_or(32768),
+            stop: args.stop.clone(),
+        });
     }
+    let Some(spec) = crate::tasks::task(&args.task) else {
+        bail!(
+            "--task {}: neither a file nor a registered task (tasks: {})",
+            args.task,
+            crate::tasks::registry::task_names().join(", ")
+        );
+    };
+    let documents = crate::tasks::load_task(spec, args.data.as_deref(), args.n)?;
+    Ok(TaskPlan {
+        name: spec.name.to_owned(),
+        prompts: documents.into_iter().map(|d| Prompt { input_id: d.input_id, prompt: d.prompt }).collect(),
+        max_new_tokens: args.max_new_tokens.unwrap_or(spec.max_new_tokens),
+        stop: if args.stop.is_empty() { spec.stop.iter().map(|s| s.to_string()).collect() } else { args.stop.clone() },
+    })
+}
+
+pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let sampling = SamplingParams { temperature: args.temperature, top_p: args.top_p, top_k: args.top_k };
     sampling.validate().map_err(anyhow::Error::msg)?;
     if args.k == 0 {
         bail!("--k must be at least 1");
     }
-    let mut prompts = read_prompts(&task_path)?;
-    if let Some(n) = args.n {
-        prompts.truncate(n);
-    }
+    let plan = plan(args)?;
     let device: DeviceChoice = args.device.parse()?;
-    with_backend!(device, |B, dev| generate::<B>(args, sampling, &prompts, &dev))
+    with_backend!(device, |B, dev| generate::<B>(args, sampling, &plan, &dev))
 }
 
 fn generate<B: Backend>(
     args: &GenerateArgs,
     sampling: SamplingParams,
-    prompts: &[Prompt],
+    plan: &TaskPlan,
     device: &B::Device,
 ) -> anyhow::Result<()> {
+    let prompts = &plan.prompts;
     let model = load_olmo3::<B>(&args.model, device, FloatDType::F32)
         .with_context(|| format!("loading {}", args.model.display()))?;
     let tokenizer = TextTokenizer::for_checkpoint(&args.model, &Assets::locate())?;
@@ -152,7 +187,7 @@ fn generate<B: Backend>(
     if template.is_none() {
         tracing::info!("no chat template: prompting with the raw task prompts");
     }
-    let task = task_name(&args.task);
+    let task = plan.name.clone();
     let mut weight_hashes = String::new();
     for file in weight_files(&args.model)? {
         weight_hashes.push_str(&format!(
@@ -171,18 +206,18 @@ fn generate<B: Backend>(
         sampling,
         seed: args.seed,
         k: args.k,
-        max_new_tokens: args.max_new_tokens,
+        max_new_tokens: plan.max_new_tokens,
         no_think: args.no_think,
-        stop_sequences: args.stop.clone(),
+        stop_sequences: plan.stop.clone(),
     };
     let settings = GenerationSettings {
         k: args.k,
         batch_size: args.batch_size,
         sampling,
         seed: args.seed,
-        max_new_tokens: args.max_new_tokens,
+        max_new_tokens: plan.max_new_tokens,
         no_think: args.no_think,
-        stop_sequences: if template.is_none() { args.stop.clone() } else { Vec::new() },
+        stop_sequences: if template.is_none() { plan.stop.clone() } else { Vec::new() },
         task: task.clone(),
     };
     let generator = Generator::new(model, tokenizer, template, device.clone());
