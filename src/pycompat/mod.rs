@@ -7,10 +7,12 @@
 //! `char::is_whitespace` does not include `\x1c`–`\x1f`), so these ports exist to make
 //! results match the reference bit for bit.
 
+pub mod number;
 pub mod numpy_random;
 pub mod random;
 pub mod string;
 
+pub use number::{py_float, py_format_g, py_int_str};
 pub use numpy_random::NumpyLegacyRandom;
 pub use random::PyRandom;
 pub use string::{is_py_whitespace, py_split_whitespace, py_strip};

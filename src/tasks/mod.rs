@@ -5,12 +5,16 @@
 //!   template, N, generation limit, stop sequences, quality kind, licence.
 //! * [`data`]: loading a task's documents (fetched assets or a user's export) and
 //!   lighteval's seeded selection of the first N.
+//! * [`math`]: math answer extraction, matching and majority vote (paper mode).
+//! * [`truthfulqa`]: the TruthfulQA substring rule.
 //!
-//! The correctness checkers (math answers, sandboxed code execution, IFEval,
-//! TruthfulQA, CRUXEval) are not implemented yet.
+//! The other correctness checkers (sandboxed code execution, IFEval, CRUXEval) are not
+//! implemented yet.
 
 pub mod data;
+pub mod math;
 pub mod registry;
+pub mod truthfulqa;
 
 pub use data::{TaskDocument, load_task};
 pub use registry::{Quality, TASKS, TaskSpec, task};
