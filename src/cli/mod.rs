@@ -27,6 +27,7 @@ macro_rules! with_backend {
 }
 
 mod analyze;
+mod correctness;
 mod demo;
 mod embed;
 mod generate;
@@ -73,6 +74,8 @@ enum Command {
     /// The whole analysis of a lineage study (run files or a per-prompt table): tables with
     /// bootstrap intervals, a markdown report and figures.
     Analyze(analyze::AnalyzeArgs),
+    /// Label every output of a generation file with the task's correctness checker.
+    Correctness(correctness::CorrectnessArgs),
     /// Quality-filtered diversity and the matched correctness decomposition, with
     /// bootstrap intervals, from a per-prompt CSV (the reference's qfd_per_prompt.csv).
     Qfd(qfd::QfdArgs),
@@ -113,6 +116,7 @@ pub fn main() -> ExitCode {
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Correctness(args) => correctness::run(&args),
         Command::Qfd(args) => qfd::run(&args),
         Command::Info => info::run(),
     };

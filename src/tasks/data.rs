@@ -81,6 +81,12 @@ pub fn load_task(
     data: Option<&Path>,
     n: Option<usize>,
 ) -> Result<Vec<TaskDocument>, TaskDataError> {
+    Ok(select(load_split(task, data)?, n.unwrap_or(task.n)))
+}
+
+/// Every document of the task's split, in dataset order (for linking outputs back to
+/// their documents).
+pub fn load_split(task: &'static TaskSpec, data: Option<&Path>) -> Result<Vec<TaskDocument>, TaskDataError> {
     let path = match (data, task.asset) {
         (Some(path), _) => path.to_owned(),
         (None, Some(asset)) => {
@@ -106,7 +112,7 @@ pub fn load_task(
             .unwrap_or_else(|| index.to_string());
         documents.push(TaskDocument { input_id, index, prompt, doc });
     }
-    Ok(select(documents, n.unwrap_or(task.n)))
+    Ok(documents)
 }
 
 /// lighteval's selection: shuffle with `random.Random(42)` and keep the first `n`.

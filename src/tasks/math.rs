@@ -98,7 +98,7 @@ pub fn majority_vote_correct(answers: &[Option<String>], gold: Option<&str>) -> 
             None => counts.push((key, 1)),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1)); // stable: first occurrence first among equals
+    counts.sort_by_key(|&(_, count)| std::cmp::Reverse(count)); // stable: first occurrence first among equals
     match counts.as_slice() {
         [] => false,
         [first, second, ..] if first.1 == second.1 => false,

@@ -7,12 +7,14 @@
 //!   lighteval's seeded selection of the first N.
 //! * [`math`]: math answer extraction, matching and majority vote (paper mode).
 //! * [`truthfulqa`]: the TruthfulQA substring rule.
+//! * [`quality`]: accuracy@1, pass@k (unbiased).
 //!
 //! The other correctness checkers (sandboxed code execution, IFEval, CRUXEval) are not
 //! implemented yet.
 
 pub mod data;
 pub mod math;
+pub mod quality;
 pub mod registry;
 pub mod truthfulqa;
 

@@ -1,0 +1,144 @@
+//! `divcollapse correctness --task NAME --generations FILE.jsonl [--data FILE]
+//! [--mode paper|corrected] --out labels.jsonl`
+//!
+//! Labels every output of a generation file (JSONL or lighteval details parquet) with
+//! the task's checker and writes one line per prompt:
+//! `{"input_id", "task", "labels": [bool; K], "details": [...], "gold", "majority_vote"}`,
+//! followed on stderr by accuracy@1, majority vote and pass@K. Records link to their
+//! documents by `input_id` first, then by the first 200 characters of the prompt, as
+//! the reference does; records that link to nothing are reported and skipped.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::data::GenerationSource;
+use crate::pycompat::py_strip;
+use crate::tasks::data::{TaskDocument, load_split};
+use crate::tasks::math::{answers_match, extract_answer, gsm8k_gold, majority_vote_correct};
+use crate::tasks::quality::mean;
+use crate::tasks::registry::{Quality, task, task_names};
+use crate::tasks::truthfulqa::{correct_answers, majority_correct, truthfulqa_correct};
+
+/// Checker semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Mode {
+    /// Bit-for-bit the reference's rules, quirks included.
+    Paper,
+    /// Corrected rules where the reference has known defects.
+    Corrected,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CorrectnessArgs {
+    /// The task (`gsm8k`, `math_algebra`, `math_geometry`, `truthfulqa`, …).
+    #[arg(long)]
+    task: String,
+    /// Generation file (JSONL, or a lighteval details .parquet).
+    #[arg(long)]
+    generations: PathBuf,
+    /// The task's data when the set-up cannot fetch it (Hugging Face export).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Checker semantics.
+    #[arg(long, value_enum, default_value_t = Mode::Paper)]
+    mode: Mode,
+    /// Labels file (JSONL, one line per prompt).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// The first 200 characters, stripped: the reference's linking key.
+fn prompt_key(prompt: &str) -> String {
+    py_strip(&prompt.chars().take(200).collect::<String>()).to_owned()
+}
+
+pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
+    let Some(spec) = task(&args.task) else {
+        bail!("--task {}: unknown task (tasks: {})", args.task, task_names().join(", "));
+    };
+    match (spec.quality, args.mode) {
+        (Quality::Math | Quality::TruthfulQa, Mode::Paper) => {}
+        (Quality::Judged, _) => bail!("task `{}` is judged by an LLM; it has no offline checker", spec.name),
+        (_, mode) => bail!(
+            "task `{}`: the {} checker in {mode:?} mode is not available in this version \
+             (available: gsm8k, math_algebra, math_geometry, truthfulqa in paper mode)",
+            spec.name,
+            format!("{:?}", spec.quality).to_lowercase()
+        ),
+    }
+    let documents = load_split(spec, args.data.as_deref())?;
+    let by_id: HashMap<&str, &TaskDocument> = documents.iter().map(|d| (d.input_id.as_str(), d)).collect();
+    let by_prompt: HashMap<String, &TaskDocument> = documents.iter().map(|d| (prompt_key(&d.prompt), d)).collect();
+
+    let folder = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(folder).with_context(|| folder.display().to_string())?;
+    let mut file = tempfile::NamedTempFile::new_in(folder)?;
+    let (mut first, mut vote, mut any, mut unlinked) = (Vec::new(), Vec::new(), Vec::new(), 0usize);
+    for record in GenerationSource::open(&args.generations, false)? {
+        let record = record?;
+        let document = by_id
+            .get(record.input_id.as_str())
+            .or_else(|| record.prompt.as_deref().and_then(|p| by_prompt.get(&prompt_key(p))))
+            .copied();
+        let Some(document) = document else {
+            tracing::warn!(
+                "{}:{}: prompt `{}` links to no document; skipped",
+                args.generations.display(),
+                record.line,
+                record.input_id
+            );
+            unlinked += 1;
+            continue;
+        };
+        let (labels, details, gold, majority) = match spec.quality {
+            Quality::Math => {
+                let gold = if spec.name == "gsm8k" {
+                    document.doc.get("answer").and_then(|a| a.as_str()).and_then(gsm8k_gold)
+                } else {
+                    // compute_math_quality's gold: the answer extracted from the solution.
+                    document.doc.get("solution").and_then(|s| s.as_str()).and_then(extract_answer)
+                };
+                let answers: Vec<Option<String>> = record.outputs.iter().map(|o| extract_answer(o)).collect();
+                let labels: Vec<bool> = answers.iter().map(|a| answers_match(a.as_deref(), gold.as_deref())).collect();
+                let majority = majority_vote_correct(&answers, gold.as_deref());
+                let details: Vec<_> = answers.iter().map(|a| json!({"answer": a})).collect();
+                (labels, details, json!(gold), majority)
+            }
+            _ => {
+                let answers = correct_answers(&document.doc);
+                let labels: Vec<bool> = record.outputs.iter().map(|o| truthfulqa_correct(o, &answers)).collect();
+                let majority = majority_correct(&labels);
+                (labels, Vec::new(), json!(answers), majority)
+            }
+        };
+        first.push(f64::from(u8::from(labels.first().copied().unwrap_or(false))));
+        any.push(f64::from(u8::from(labels.iter().any(|&c| c))));
+        vote.push(f64::from(u8::from(majority)));
+        let line = json!({
+            "input_id": document.input_id,
+            "task": spec.name,
+            "labels": labels,
+            "details": details,
+            "gold": gold,
+            "majority_vote": majority,
+        });
+        writeln!(file, "{line}")?;
+    }
+    file.flush()?;
+    file.persist(&args.out).with_context(|| args.out.display().to_string())?;
+    eprintln!(
+        "{}: {} prompts labelled ({unlinked} unlinked); accuracy@1 {:.4}, majority vote {:.4}, pass@K {:.4}",
+        spec.name,
+        first.len(),
+        mean(first),
+        mean(vote),
+        mean(any)
+    );
+    println!("{}", args.out.display());
+    Ok(())
+}
