@@ -8,6 +8,7 @@
 //! * [`math`]: math answer extraction, matching and majority vote (paper mode).
 //! * [`truthfulqa`]: the TruthfulQA substring rule.
 //! * [`quality`]: accuracy@1, pass@k (unbiased).
+//! * [`sandbox`]: running generated Python programs under limits and namespaces.
 //!
 //! The other correctness checkers (sandboxed code execution, IFEval, CRUXEval) are not
 //! implemented yet.
@@ -16,6 +17,7 @@ pub mod data;
 pub mod math;
 pub mod quality;
 pub mod registry;
+pub mod sandbox;
 pub mod truthfulqa;
 
 pub use data::{TaskDocument, load_task};
