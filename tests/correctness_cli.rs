@@ -97,7 +97,7 @@ fn unavailable_checkers_are_clear_errors() {
     std::fs::write(&input, "{\"input_id\": 1, \"prompt\": \"p\", \"outputs\": [\"a\"]}\n").unwrap();
     let out = dir.path().join("labels.jsonl");
     for (args, message) in [
-        (vec!["--task", "mbpp"], "the mbpp checker in Paper mode is not available in this version"),
+        (vec!["--task", "ifeval"], "the ifeval checker in Paper mode is not available in this version"),
         (vec!["--task", "gsm8k", "--mode", "corrected"], "in Corrected mode is not available"),
         (vec!["--task", "alpaca"], "judged by an LLM"),
         (vec!["--task", "nope"], "unknown task"),
@@ -109,4 +109,53 @@ fn unavailable_checkers_are_clear_errors() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(message), "{stderr}");
     }
+}
+
+#[test]
+fn humaneval_outputs_run_in_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let documents = load_task(task("humaneval").unwrap(), None, Some(3)).unwrap();
+    let mut generations = String::new();
+    for document in &documents {
+        let doc = &document.doc;
+        let entry = doc["entry_point"].as_str().unwrap();
+        let standalone = format!(
+            "Here is my solution:\n```python\n{}{}\n```\nDone.",
+            doc["prompt"].as_str().unwrap(),
+            doc["canonical_solution"].as_str().unwrap()
+        );
+        let outputs = [
+            doc["canonical_solution"].as_str().unwrap().to_owned(),
+            format!("    raise ValueError('{entry}')\n"),
+            standalone,
+        ];
+        writeln!(
+            generations,
+            "{}",
+            json!({"input_id": document.input_id, "prompt": document.prompt, "outputs": outputs})
+        )
+        .unwrap();
+    }
+    let input = dir.path().join("humaneval.jsonl");
+    std::fs::write(&input, generations).unwrap();
+    let out = dir.path().join("labels.jsonl");
+    let output = divcollapse(&[
+        "correctness",
+        "--task",
+        "humaneval",
+        "--generations",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        assert_eq!(line["labels"], json!([true, false, true]), "{line}");
+        assert_eq!(line["details"][1]["outcome"]["outcome"], "failed");
+        assert_eq!(line["majority_vote"], Value::Null);
+    }
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.6667"));
 }

@@ -18,10 +18,12 @@ use serde_json::json;
 
 use crate::data::GenerationSource;
 use crate::pycompat::py_strip;
+use crate::tasks::code::{humaneval_program, mbpp_program};
 use crate::tasks::data::{TaskDocument, load_split};
 use crate::tasks::math::{answers_match, extract_answer, gsm8k_gold, majority_vote_correct};
-use crate::tasks::quality::mean;
+use crate::tasks::quality::{mean, pass_at_k};
 use crate::tasks::registry::{Quality, task, task_names};
+use crate::tasks::sandbox::{Sandbox, SandboxLimits};
 use crate::tasks::truthfulqa::{correct_answers, majority_correct, truthfulqa_correct};
 
 /// Checker semantics.
@@ -50,6 +52,12 @@ pub(crate) struct CorrectnessArgs {
     /// Labels file (JSONL, one line per prompt).
     #[arg(long)]
     out: PathBuf,
+    /// Programs run at once (code tasks).
+    #[arg(long, default_value_t = std::thread::available_parallelism().map_or(2, |n| n.get()))]
+    workers: usize,
+    /// Wall-clock seconds per program (code tasks; the reference's QFD uses 10).
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
 }
 
 /// The first 200 characters, stripped: the reference's linking key.
@@ -62,11 +70,12 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         bail!("--task {}: unknown task (tasks: {})", args.task, task_names().join(", "));
     };
     match (spec.quality, args.mode) {
-        (Quality::Math | Quality::TruthfulQa, Mode::Paper) => {}
+        (Quality::Math | Quality::TruthfulQa | Quality::HumanEval | Quality::Mbpp, Mode::Paper) => {}
         (Quality::Judged, _) => bail!("task `{}` is judged by an LLM; it has no offline checker", spec.name),
         (_, mode) => bail!(
             "task `{}`: the {} checker in {mode:?} mode is not available in this version \
-             (available: gsm8k, math_algebra, math_geometry, truthfulqa in paper mode)",
+             (available in paper mode: gsm8k, math_algebra, math_geometry, truthfulqa, humaneval, \
+             humaneval_instruct, mbpp)",
             spec.name,
             format!("{:?}", spec.quality).to_lowercase()
         ),
@@ -78,7 +87,18 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
     let folder = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(folder).with_context(|| folder.display().to_string())?;
     let mut file = tempfile::NamedTempFile::new_in(folder)?;
+    let sandbox = Sandbox::new(
+        SandboxLimits {
+            wall: std::time::Duration::from_secs(args.timeout),
+            cpu_seconds: args.timeout,
+            // The reference's RLIMIT_AS of 256 MiB.
+            address_space: 256 << 20,
+            ..SandboxLimits::default()
+        },
+        None,
+    );
     let (mut first, mut vote, mut any, mut unlinked) = (Vec::new(), Vec::new(), Vec::new(), 0usize);
+    let mut pass_at: Vec<[f64; 4]> = Vec::new();
     for record in GenerationSource::open(&args.generations, false)? {
         let record = record?;
         let document = by_id
@@ -109,6 +129,31 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
                 let details: Vec<_> = answers.iter().map(|a| json!({"answer": a})).collect();
                 (labels, details, json!(gold), majority)
             }
+            Quality::HumanEval | Quality::Mbpp => {
+                let doc = &document.doc;
+                let text = |key: &str| doc.get(key).and_then(|v| v.as_str()).unwrap_or("");
+                let programs: Vec<String> = if spec.quality == Quality::HumanEval {
+                    record
+                        .outputs
+                        .iter()
+                        .map(|o| humaneval_program(text("prompt"), o, text("test"), text("entry_point")))
+                        .collect()
+                } else {
+                    let tests: Vec<String> = doc
+                        .get("test_list")
+                        .and_then(|t| t.as_array())
+                        .map(|t| t.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                        .unwrap_or_default();
+                    record.outputs.iter().map(|o| mbpp_program(o, &tests)).collect()
+                };
+                let results = sandbox.run_many(&programs, args.workers);
+                let labels: Vec<bool> = results.iter().map(|r| r.passed()).collect();
+                let correct = labels.iter().filter(|&&c| c).count();
+                pass_at.push([1, 5, 10, 16].map(|k| pass_at_k(labels.len(), correct, k)));
+                let details: Vec<_> =
+                    results.iter().map(|r| json!({"outcome": r.outcome, "seconds": r.seconds})).collect();
+                (labels, details, serde_json::Value::Null, false)
+            }
             _ => {
                 let answers = correct_answers(&document.doc);
                 let labels: Vec<bool> = record.outputs.iter().map(|o| truthfulqa_correct(o, &answers)).collect();
@@ -118,19 +163,26 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         };
         first.push(f64::from(u8::from(labels.first().copied().unwrap_or(false))));
         any.push(f64::from(u8::from(labels.iter().any(|&c| c))));
-        vote.push(f64::from(u8::from(majority)));
+        if !spec.quality.is_code() {
+            vote.push(f64::from(u8::from(majority)));
+        }
         let line = json!({
             "input_id": document.input_id,
             "task": spec.name,
             "labels": labels,
             "details": details,
             "gold": gold,
-            "majority_vote": majority,
+            "majority_vote": if spec.quality.is_code() { serde_json::Value::Null } else { json!(majority) },
         });
         writeln!(file, "{line}")?;
     }
     file.flush()?;
     file.persist(&args.out).with_context(|| args.out.display().to_string())?;
+    if !pass_at.is_empty() {
+        let at = |i: usize| mean(pass_at.iter().map(|p| p[i]));
+        eprintln!("pass@1 {:.4}, pass@5 {:.4}, pass@10 {:.4}, pass@16 {:.4}", at(0), at(1), at(2), at(3));
+        eprintln!("sandbox: {}", sandbox.isolation());
+    }
     eprintln!(
         "{}: {} prompts labelled ({unlinked} unlinked); accuracy@1 {:.4}, majority vote {:.4}, pass@K {:.4}",
         spec.name,

@@ -9,10 +9,11 @@
 //! * [`truthfulqa`]: the TruthfulQA substring rule.
 //! * [`quality`]: accuracy@1, pass@k (unbiased).
 //! * [`sandbox`]: running generated Python programs under limits and namespaces.
+//! * [`code`]: HumanEval and MBPP program assembly (paper mode).
 //!
-//! The other correctness checkers (sandboxed code execution, IFEval, CRUXEval) are not
-//! implemented yet.
+//! The IFEval and CRUXEval checkers and the corrected modes are not implemented yet.
 
+pub mod code;
 pub mod data;
 pub mod math;
 pub mod quality;

@@ -24,6 +24,11 @@ pub enum Quality {
 }
 
 impl Quality {
+    /// Whether the task is scored by running code.
+    pub fn is_code(self) -> bool {
+        matches!(self, Self::HumanEval | Self::Mbpp)
+    }
+
     /// Whether correctness can be checked without a judge.
     pub fn is_verifiable(self) -> bool {
         self != Self::Judged

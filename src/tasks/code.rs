@@ -1,0 +1,99 @@
+//! HumanEval and MBPP programs (methodology §2.5), in the paper's mode: the reference's
+//! code extraction from markdown, function renaming and program assembly, run in the
+//! [`super::sandbox`]. Pass = exit code 0 within the timeout.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The reference's fenced-block pattern (`re.DOTALL`; Python `\s` also covers
+/// `\x1c`–`\x1f`).
+static BLOCK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)```(?:python)?[\s\x1c-\x1f]*\n(.*?)```").expect("valid"));
+static FIRST_DEF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^def[\s\x1c-\x1f]+(\w+)[\s\x1c-\x1f]*\(").expect("valid"));
+static ASSERTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"assert[\s\x1c-\x1f]+(\w+)[\s\x1c-\x1f]*\(").expect("valid"));
+
+/// `extract_code_from_markdown`: no fenced block → the text unchanged; else the first
+/// block defining `entry_point` (when given), else the longest block; stripped.
+pub fn extract_code_from_markdown(text: &str, entry_point: &str) -> String {
+    let blocks: Vec<&str> = BLOCK.captures_iter(text).filter_map(|c| c.get(1).map(|m| m.as_str())).collect();
+    if blocks.is_empty() {
+        return text.to_owned();
+    }
+    if !entry_point.is_empty()
+        && let Some(block) = blocks.iter().find(|b| b.contains(&format!("def {entry_point}")))
+    {
+        return crate::pycompat::py_strip(block).to_owned();
+    }
+    // Python's max() keeps the first of equally long blocks.
+    let longest =
+        blocks.iter().fold(blocks[0], |best, b| if b.chars().count() > best.chars().count() { b } else { best });
+    crate::pycompat::py_strip(longest).to_owned()
+}
+
+/// `rename_function`: the definition and every call site.
+pub fn rename_function(code: &str, old: &str, new: &str) -> String {
+    let old = regex::escape(old);
+    let definition = Regex::new(&format!(r"\bdef[\s\x1c-\x1f]+{old}\b")).expect("escaped name");
+    let calls = Regex::new(&format!(r"\b{old}[\s\x1c-\x1f]*\(")).expect("escaped name");
+    let code = definition.replace_all(code, regex::NoExpand(&format!("def {new}")));
+    calls.replace_all(&code, regex::NoExpand(&format!("{new}("))).into_owned()
+}
+
+/// `_extract_and_align_code`: extract, then rename the **first** top-level `def` to
+/// `entry_point` when it has another name (even if it is a helper, as the reference does).
+pub fn extract_and_align(raw: &str, entry_point: &str) -> String {
+    let code = extract_code_from_markdown(raw, entry_point);
+    if !entry_point.is_empty()
+        && let Some(found) = FIRST_DEF.captures(&code).and_then(|c| c.get(1))
+        && found.as_str() != entry_point
+    {
+        return rename_function(&code, found.as_str(), entry_point);
+    }
+    code
+}
+
+/// `prepare_humaneval_execution`: a standalone function when the extracted code defines
+/// the entry point, else the continuation `prompt + completion` (the raw completion).
+pub fn humaneval_program(prompt: &str, completion: &str, test: &str, entry_point: &str) -> String {
+    let extracted = extract_and_align(completion, entry_point);
+    if extracted.contains(&format!("def {entry_point}")) {
+        format!("{extracted}\n\n{test}\n\ncheck({entry_point})\n")
+    } else {
+        format!("{prompt}{completion}\n\n{test}\n\ncheck({entry_point})\n")
+    }
+}
+
+/// `prepare_mbpp_execution`: the function named as the asserts call it, then the asserts
+/// (`test_setup_code` and `challenge_test_list` are ignored, as in the reference).
+pub fn mbpp_program(generated: &str, tests: &[String]) -> String {
+    let expected = tests.iter().find_map(|t| ASSERTED.captures(t).map(|c| c[1].to_owned())).unwrap_or_default();
+    let code = extract_and_align(generated, &expected);
+    format!("{code}\n\n{}\n", tests.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extraction_prefers_the_entry_point_then_the_longest_block() {
+        let text = "Here:\n```python\ndef helper():\n    pass\n```\nand\n```\ndef add(a, b):\n    return a + b\n```";
+        assert_eq!(extract_code_from_markdown(text, "add"), "def add(a, b):\n    return a + b");
+        assert_eq!(extract_code_from_markdown(text, ""), "def add(a, b):\n    return a + b");
+        assert_eq!(extract_code_from_markdown("    return 1", "f"), "    return 1");
+    }
+
+    #[test]
+    fn the_first_def_is_renamed_with_its_calls() {
+        let code = "```python\ndef plus(a, b):\n    return a + b if a else plus(1, b)\n```";
+        assert_eq!(extract_and_align(code, "add"), "def add(a, b):\n    return a + b if a else add(1, b)");
+        let tests = vec!["assert add(1, 2) == 3".to_owned()];
+        assert_eq!(
+            mbpp_program(code, &tests),
+            "def add(a, b):\n    return a + b if a else add(1, b)\n\nassert add(1, 2) == 3\n"
+        );
+    }
+}
