@@ -98,7 +98,7 @@ impl Figure for ScatterFigure {
             .map_err(|e| e.to_string())?;
         for point in self.points.iter().filter(|p| p.x.value.is_finite() && p.y.value.is_finite()) {
             let color = categorical(point.color);
-            let style = color.stroke_width(ink.stroke(0.6));
+            let style = color.mix(0.5).stroke_width(ink.stroke(0.6));
             if point.x.has_interval() {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
