@@ -113,7 +113,10 @@ const NOBODY: u32 = 65534;
 pub struct Sandbox {
     limits: SandboxLimits,
     python: PathBuf,
+    /// Running as root: programs run as `nobody`.
     root: bool,
+    /// Network and mount namespaces are available (probed when root).
+    namespaces: bool,
 }
 
 impl Sandbox {
@@ -129,13 +132,19 @@ impl Sandbox {
         });
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
-        Self { limits, python, root }
+        let namespaces = root && namespaces_work();
+        if root && !namespaces {
+            tracing::warn!(
+                "sandbox: network and mount namespaces are not permitted here; programs run as nobody with limits only"
+            );
+        }
+        Self { limits, python, root, namespaces }
     }
 
-    /// Whether programs run as the unprivileged sandbox user in their own namespaces
-    /// (the tool runs as root).
+    /// Whether programs run as the unprivileged sandbox user in their own network and
+    /// mount namespaces (the tool runs as root and the kernel permits namespaces).
     pub fn drops_privileges(&self) -> bool {
-        self.root
+        self.root && self.namespaces
     }
 
     /// The limits.
@@ -145,6 +154,11 @@ impl Sandbox {
 
     /// What isolation this sandbox applies, in words (for reports and provenance).
     pub fn isolation(&self) -> String {
+        if self.root && !self.namespaces {
+            return "rlimits (cpu, address space, file size, processes, files); runs as nobody with no_new_privs; \
+                    cleared environment; no network or mount namespace (not permitted here)"
+                .into();
+        }
         if self.root {
             "rlimits (cpu, address space, file size, processes, files); new network and mount namespaces; \
              read-only empty tmpfs on /tmp, /var/tmp, /dev/shm; runs as nobody with no_new_privs; cleared environment"
@@ -224,13 +238,13 @@ impl Sandbox {
             // user, so it is set above what is already running.
             limits.processes += tasks_of_current_user();
         }
-        let root = self.root;
+        let (root, namespaces) = (self.root, self.namespaces);
         let workdir = std::ffi::CString::new(directory.as_os_str().as_encoded_bytes())
             .map_err(|_| format!("{}: a path with a NUL byte", directory.display()))?;
         // SAFETY: the closure runs in the forked child before exec and only makes
         // async-signal-safe system calls (no allocation, no locks).
         unsafe {
-            command.pre_exec(move || isolate_child(&limits, root, &workdir));
+            command.pre_exec(move || isolate_child(&limits, root, namespaces, &workdir));
         }
         // The process limit is shared by every sandboxed program of the user, so a start can
         // fail while another program's processes are being killed: retry until the timeout.
@@ -358,15 +372,37 @@ fn classify(status: std::process::ExitStatus, stderr: &str) -> Outcome {
     }
 }
 
+/// Whether this process may create network and mount namespaces (probed with `true`).
+fn namespaces_work() -> bool {
+    let mut command = Command::new("true");
+    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: only the unshare system call runs in the child.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    command.status().is_ok_and(|s| s.success())
+}
+
 /// Runs in the child between fork and exec: a new session, namespaces, limits, user.
-fn isolate_child(limits: &SandboxLimits, root: bool, workdir: &std::ffi::CStr) -> std::io::Result<()> {
+fn isolate_child(
+    limits: &SandboxLimits,
+    root: bool,
+    namespaces: bool,
+    workdir: &std::ffi::CStr,
+) -> std::io::Result<()> {
     let check = |result: libc::c_int| if result == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) };
     // SAFETY: plain system calls on valid arguments in the single-threaded child.
     unsafe {
         if libc::setsid() < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        if root {
+        if root && namespaces {
             check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET))?;
             check(libc::mount(
                 c"none".as_ptr(),
@@ -401,7 +437,7 @@ fn isolate_child(limits: &SandboxLimits, root: bool, workdir: &std::ffi::CStr) -
                     std::ptr::null(),
                 );
             }
-        } else {
+        } else if !root {
             // Best effort: a user namespace makes a network namespace possible.
             if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) != 0 {
                 let _ = libc::unshare(libc::CLONE_NEWNET);
