@@ -180,28 +180,16 @@ impl<B: Backend> Measurer<'_, B> {
         record: &GenerationRecord,
         labels: Option<&PromptLabels>,
     ) -> Result<MeasuredPrompt, MeasureError> {
-        let mut unique: Vec<&str> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        for text in &record.outputs {
-            index.entry(text.as_str()).or_insert_with(|| {
-                unique.push(text.as_str());
-                unique.len() - 1
-            });
-        }
-        let embedded = match &mut self.cache {
-            Some(cache) => self.encoder.encode_cached(&unique, self.batch_size, cache)?,
-            None => self.encoder.encode(&unique, self.batch_size)?,
-        };
+        let dim = self.encoder.dim();
+        let embedded = self.encoder.encode_outputs(&record.outputs, self.batch_size, self.cache.as_mut())?;
         let rows = |keep: &dyn Fn(usize) -> bool| -> Vec<f32> {
-            record
-                .outputs
-                .iter()
+            embedded
+                .chunks_exact(dim)
                 .enumerate()
                 .filter(|(k, _)| keep(*k))
-                .flat_map(|(_, t)| embedded[index[t.as_str()]].iter().copied())
+                .flat_map(|(_, row)| row.iter().copied())
                 .collect()
         };
-        let dim = self.encoder.dim();
         let all = rows(&|_| true);
         let set = EmbeddingSet::new(&all, dim).expect("rows of the encoder's width");
         let d_all_sbert = sbert_diversity(set, SmallSetPolicy::Nan);

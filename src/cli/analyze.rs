@@ -30,7 +30,6 @@ use crate::encoders::roberta::NliModel;
 use crate::metrics::ead::EadConfig;
 use crate::metrics::nli::SentencePairSampler;
 use crate::provenance::{Provenance, sha256_file};
-use crate::stats::bootstrap::{BootstrapConfig, IntervalMethod};
 
 #[derive(Debug, Args)]
 pub(crate) struct AnalyzeArgs {
@@ -55,18 +54,8 @@ pub(crate) struct AnalyzeArgs {
     /// EAD vocabulary size V.
     #[arg(long, default_value_t = crate::metrics::ead::DEFAULT_VOCAB_SIZE)]
     ead_vocab: u64,
-    /// Bootstrap resamples over prompts.
-    #[arg(long, default_value_t = 10_000)]
-    bootstrap: usize,
-    /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Two-sided confidence level.
-    #[arg(long, default_value_t = 0.95)]
-    confidence: f64,
-    /// Interval method.
-    #[arg(long, value_enum, default_value_t = IntervalMethod::Bca)]
-    method: IntervalMethod,
+    #[command(flatten)]
+    bootstrap: super::BootstrapArgs,
     /// Embedding cache file (created if absent).
     #[arg(long)]
     embedding_cache: Option<PathBuf>,
@@ -81,12 +70,8 @@ pub(crate) struct AnalyzeArgs {
 pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     let lineage = Lineage::from_file(&args.lineage)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let mut provenance = Provenance::new("divcollapse analyze")
-        .input("lineage", sha256_file(&args.lineage)?)
-        .parameter("bootstrap_resamples", args.bootstrap)
-        .parameter("seed", args.seed)
-        .parameter("confidence", args.confidence)
-        .parameter("interval_method", args.method.as_str());
+    let mut provenance =
+        args.bootstrap.record(Provenance::new("divcollapse analyze")).input("lineage", sha256_file(&args.lineage)?);
     let table = match &args.per_prompt {
         Some(csv) => {
             provenance = provenance.input("per_prompt", sha256_file(csv)?);
@@ -102,12 +87,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         }
     };
     let table = table.with_majority_gain()?;
-    let config = BootstrapConfig {
-        resamples: args.bootstrap,
-        confidence: args.confidence,
-        seed: args.seed,
-        method: args.method,
-    };
+    let config = args.bootstrap.config();
     let results = run_study(&lineage, &table, config)?;
     for note in &results.notes {
         tracing::warn!("{note}");

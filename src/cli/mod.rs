@@ -83,6 +83,44 @@ enum Command {
     Info,
 }
 
+/// The bootstrap options of the analysis commands.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct BootstrapArgs {
+    /// Bootstrap resamples over prompts.
+    #[arg(long, default_value_t = 10_000)]
+    bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Two-sided confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Interval method.
+    #[arg(long, value_enum, default_value_t = crate::stats::IntervalMethod::Bca)]
+    method: crate::stats::IntervalMethod,
+}
+
+impl BootstrapArgs {
+    /// The bootstrap settings.
+    fn config(&self) -> crate::stats::BootstrapConfig {
+        crate::stats::BootstrapConfig {
+            resamples: self.bootstrap,
+            confidence: self.confidence,
+            seed: self.seed,
+            method: self.method,
+        }
+    }
+
+    /// Records the settings in a provenance record.
+    fn record(&self, provenance: crate::provenance::Provenance) -> crate::provenance::Provenance {
+        provenance
+            .parameter("bootstrap_resamples", self.bootstrap)
+            .parameter("seed", self.seed)
+            .parameter("confidence", self.confidence)
+            .parameter("interval_method", self.method.as_str())
+    }
+}
+
 /// The non-blank lines of a JSONL file as `(line number, value)`; errors name the file
 /// and the line (unreadable, not UTF-8, invalid JSON).
 fn json_lines(path: &std::path::Path) -> anyhow::Result<Vec<(usize, serde_json::Value)>> {

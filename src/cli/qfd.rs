@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::analysis::decomposition::{matched_decomposition, quality_summary};
 use crate::analysis::per_prompt::PerPromptTable;
 use crate::provenance::{Provenance, sha256_file};
-use crate::stats::bootstrap::{Bootstrap, BootstrapConfig, Interval, IntervalMethod};
+use crate::stats::bootstrap::{Bootstrap, Interval};
 
 #[derive(Debug, Args)]
 pub(crate) struct QfdArgs {
@@ -29,18 +29,8 @@ pub(crate) struct QfdArgs {
     /// The base checkpoint every other model is decomposed against (a `model` value of the CSV).
     #[arg(long)]
     base: String,
-    /// Bootstrap resamples over prompts.
-    #[arg(long, default_value_t = 10_000)]
-    bootstrap: usize,
-    /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Two-sided confidence level of the intervals.
-    #[arg(long, default_value_t = 0.95)]
-    confidence: f64,
-    /// Interval method.
-    #[arg(long, value_enum, default_value_t = IntervalMethod::Bca)]
-    method: IntervalMethod,
+    #[command(flatten)]
+    bootstrap: super::BootstrapArgs,
     /// Output JSON (a list of per-(model, task) records).
     #[arg(long)]
     out: PathBuf,
@@ -69,12 +59,7 @@ pub(crate) fn run(args: &QfdArgs) -> anyhow::Result<()> {
             models.join(", ")
         );
     }
-    let bootstrap = Bootstrap::new(BootstrapConfig {
-        resamples: args.bootstrap,
-        confidence: args.confidence,
-        seed: args.seed,
-        method: args.method,
-    });
+    let bootstrap = Bootstrap::new(args.bootstrap.config());
     let tasks = table.tasks();
     let progress = ProgressBar::new((models.len() * tasks.len()) as u64)
         .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} (model, task) {msg}")?);
@@ -123,13 +108,11 @@ pub(crate) fn run(args: &QfdArgs) -> anyhow::Result<()> {
     }
     progress.finish_and_clear();
     write_json(&args.out, &Value::Array(records))?;
-    let provenance = Provenance::new("divcollapse qfd")
+    let provenance = args
+        .bootstrap
+        .record(Provenance::new("divcollapse qfd"))
         .input("per_prompt", sha256_file(&args.per_prompt)?)
         .parameter("base", &args.base)
-        .parameter("bootstrap_resamples", args.bootstrap)
-        .parameter("seed", args.seed)
-        .parameter("confidence", args.confidence)
-        .parameter("interval_method", args.method.as_str())
         .parameter("resampling_unit", "prompt; paired across base and model; matched set P fixed by the data")
         .parameter("d_correct_convention", "mean over prompts with k_correct >= 2 (paper)");
     write_json(&provenance_path(&args.out), &serde_json::to_value(&provenance)?)?;

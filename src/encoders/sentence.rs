@@ -225,6 +225,30 @@ impl<B: Backend> SentenceEncoder<B> {
         Ok(out.into_iter().map(|v| v.expect("filled")).collect())
     }
 
+    /// The embeddings of a prompt's outputs as one row-major `[outputs.len(), dim]`
+    /// buffer. Each distinct text is encoded once (outputs often repeat), through the
+    /// cache when one is given.
+    pub fn encode_outputs<S: AsRef<str>>(
+        &self,
+        outputs: &[S],
+        batch_size: usize,
+        cache: Option<&mut EmbeddingCache>,
+    ) -> Result<Vec<f32>, SentenceEncoderError> {
+        let mut unique: Vec<&str> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for text in outputs {
+            index.entry(text.as_ref()).or_insert_with(|| {
+                unique.push(text.as_ref());
+                unique.len() - 1
+            });
+        }
+        let embedded = match cache {
+            Some(cache) => self.encode_cached(&unique, batch_size, cache)?,
+            None => self.encode(&unique, batch_size)?,
+        };
+        Ok(outputs.iter().flat_map(|t| embedded[index[t.as_ref()]].iter().copied()).collect())
+    }
+
     fn encode_batch(&self, batch: &[&Vec<u32>]) -> Vec<Vec<f32>> {
         let length = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
         let pad = self.config.pad_token_id;

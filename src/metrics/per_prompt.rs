@@ -1,7 +1,6 @@
 //! Per-prompt scoring of generation records: the metrics of one prompt's outputs, and
 //! the per-prompt table written as parquet, CSV or JSONL.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -119,20 +118,7 @@ impl<B: Backend> PromptScorer<'_, B> {
         if (wants(Metric::Sbert) || wants(Metric::Vendi))
             && let Some(encoder) = self.encoder
         {
-            let mut unique: Vec<&str> = Vec::new();
-            let mut index: HashMap<&str, usize> = HashMap::new();
-            for text in &record.outputs {
-                index.entry(text.as_str()).or_insert_with(|| {
-                    unique.push(text.as_str());
-                    unique.len() - 1
-                });
-            }
-            let embedded = match &mut self.cache {
-                Some(cache) => encoder.encode_cached(&unique, self.batch_size, cache)?,
-                None => encoder.encode(&unique, self.batch_size)?,
-            };
-            let data: Vec<f32> =
-                record.outputs.iter().flat_map(|t| embedded[index[t.as_str()]].iter().copied()).collect();
+            let data = encoder.encode_outputs(&record.outputs, self.batch_size, self.cache.as_mut())?;
             let set = EmbeddingSet::new(&data, encoder.dim()).expect("rows of the encoder's width");
             sbert = wants(Metric::Sbert).then(|| sbert_diversity(set, SmallSetPolicy::Pipeline));
             vendi = wants(Metric::Vendi).then(|| vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline));
