@@ -356,12 +356,14 @@ fn classify(status: std::process::ExitStatus, stderr: &str) -> Outcome {
             other => Outcome::Failed { exit_code: -other },
         };
     }
-    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let limit = if last.starts_with("MemoryError") {
+    // Tracebacks of forked children interleave on stderr, so every line is examined, not
+    // only the last.
+    let any = |test: &dyn Fn(&str) -> bool| stderr.lines().any(|l| test(l.trim_start()));
+    let limit = if any(&|l| l.starts_with("MemoryError")) {
         Some("memory")
-    } else if last.contains("File too large") || last.contains("No space left on device") {
+    } else if any(&|l| l.contains("File too large") || l.contains("No space left on device")) {
         Some("file size")
-    } else if last.contains("Resource temporarily unavailable") && stderr.contains("fork") {
+    } else if any(&|l| l.contains("[Errno 11] Resource temporarily unavailable")) && stderr.contains("fork") {
         Some("processes")
     } else {
         None
