@@ -7,10 +7,6 @@ use std::time::Duration;
 
 use diversity_collapse::tasks::sandbox::{Outcome, Sandbox, SandboxLimits};
 
-/// The sandboxed programs share one process limit (the sandbox user's), so the tests of
-/// this file run one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 fn sandbox() -> Sandbox {
     Sandbox::new(SandboxLimits { wall: Duration::from_secs(8), cpu_seconds: 3, ..SandboxLimits::default() }, None)
 }
@@ -49,7 +45,7 @@ fn limit(outcome: &Outcome, which: &str) -> bool {
 
 #[test]
 fn hostile_programs_are_contained() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::sandbox_serial();
     let before = leftovers();
     assert_contained(
         "import os\nwhile True:\n    os.fork()\n",
@@ -76,7 +72,7 @@ fn hostile_programs_are_contained() {
 
 #[test]
 fn environment_network_and_outside_writes_are_unavailable() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::sandbox_serial();
     // SAFETY: set before the sandbox forks; no other thread of this test reads the environment.
     unsafe { std::env::set_var("DIVCOLLAPSE_TEST_SECRET", "hunter2") };
     assert_contained(
@@ -126,7 +122,7 @@ fn environment_network_and_outside_writes_are_unavailable() {
 
 #[test]
 fn a_sleeping_program_times_out() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::sandbox_serial();
     let sandbox = Sandbox::new(SandboxLimits { wall: Duration::from_secs(1), ..SandboxLimits::default() }, None);
     let result = sandbox.run_python("import time\ntime.sleep(30)\n");
     assert_eq!(result.outcome, Outcome::Timeout);
@@ -135,7 +131,7 @@ fn a_sleeping_program_times_out() {
 
 #[test]
 fn many_programs_run_in_parallel_with_results_in_order() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::sandbox_serial();
     let programs: Vec<String> = (0..8).map(|i| format!("import sys\nsys.exit({})\n", i % 2)).collect();
     let results = sandbox().run_many(&programs, 2);
     for (i, result) in results.iter().enumerate() {

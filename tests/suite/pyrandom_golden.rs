@@ -22,7 +22,8 @@ struct Case {
 
 #[test]
 fn py_random_reproduces_cpython_for_every_call_the_pipeline_uses() {
-    let fixture: Fixture = serde_json::from_str(include_str!("golden/pyrandom/pyrandom.json")).expect("fixture parses");
+    let fixture: Fixture =
+        serde_json::from_str(include_str!("../golden/pyrandom/pyrandom.json")).expect("fixture parses");
     assert!(fixture.cases.len() >= 8);
     for case in fixture.cases {
         let seed = case.seed;

@@ -113,6 +113,7 @@ fn unavailable_checkers_are_clear_errors() {
 
 #[test]
 fn humaneval_outputs_run_in_the_sandbox() {
+    let _serial = crate::sandbox_serial();
     let dir = tempfile::tempdir().unwrap();
     let documents = load_task(task("humaneval").unwrap(), None, Some(3)).unwrap();
     let mut generations = String::new();

@@ -17,6 +17,7 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn canonical_solutions_pass_in_the_sandbox() {
+    let _serial = crate::sandbox_serial();
     let sandbox = Sandbox::new(
         SandboxLimits { wall: Duration::from_secs(20), address_space: 256 << 20, ..SandboxLimits::default() },
         None,

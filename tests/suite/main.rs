@@ -1,0 +1,35 @@
+//! The integration tests, in one test binary: every module is one component or command.
+//! One binary links the library once (a test binary per file would link polars and burn
+//! two dozen times, in debug and in release).
+
+mod analyze_cli;
+mod bootstrap_coverage;
+mod bootstrap_golden;
+mod chat_and_tokenizer_golden;
+mod code_canonical;
+mod correctness_cli;
+mod diversity_results_golden;
+mod embed_cli;
+mod generate_cli;
+mod generate_engine;
+mod lighteval_details_golden;
+mod metrics_parity;
+mod mpnet_golden;
+mod olmo3_golden;
+mod olmo3_loading;
+mod paper_reproduce_cli;
+mod pyrandom_golden;
+mod qfd_cli;
+mod roberta_nli_golden;
+mod sandbox_containment;
+mod score_cli;
+mod tasks_data;
+mod tasks_golden;
+
+/// Taken by every test that runs programs in the code sandbox, in this process or in a
+/// `divcollapse` child: sandboxed programs share the sandbox user's process limit and the
+/// temporary directory, so a fork bomb under test must not starve a canonical solution.
+pub fn sandbox_serial() -> std::sync::MutexGuard<'static, ()> {
+    static SANDBOX: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SANDBOX.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
