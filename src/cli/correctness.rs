@@ -4,7 +4,8 @@
 //! Labels every output of a generation file (JSONL or lighteval details parquet) with
 //! the task's checker and writes one line per prompt:
 //! `{"input_id", "task", "labels": [bool; K], "details": [...], "gold", "majority_vote"}`,
-//! followed on stderr by accuracy@1, majority vote and pass@K. Records link to their
+//! followed on stderr by accuracy@1, majority vote and pass@K (for IFEval, where a label
+//! is the strict verdict, also loose@1 and consistency; `gold` is the instruction list). Records link to their
 //! documents by `input_id` first, then by the first 200 characters of the prompt, as
 //! the reference does; records that link to nothing are reported and skipped.
 
@@ -19,7 +20,11 @@ use serde_json::json;
 use crate::data::GenerationSource;
 use crate::pycompat::py_strip;
 use crate::tasks::code::{humaneval_program, mbpp_program};
+use crate::tasks::cruxeval::{
+    cruxeval_correct, extract_prediction, gold_output, majority_vote_correct as cruxeval_majority,
+};
 use crate::tasks::data::{TaskDocument, load_split};
+use crate::tasks::ifeval::{IfEvalQuality, check_output, document_instructions};
 use crate::tasks::math::{answers_match, extract_answer, gsm8k_gold, majority_vote_correct};
 use crate::tasks::quality::{mean, pass_at_k};
 use crate::tasks::registry::{Quality, task, task_names};
@@ -70,12 +75,19 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         bail!("--task {}: unknown task (tasks: {})", args.task, task_names().join(", "));
     };
     match (spec.quality, args.mode) {
-        (Quality::Math | Quality::TruthfulQa | Quality::HumanEval | Quality::Mbpp, Mode::Paper) => {}
+        (
+            Quality::Math
+            | Quality::TruthfulQa
+            | Quality::HumanEval
+            | Quality::Mbpp
+            | Quality::IfEval
+            | Quality::CruxEval,
+            Mode::Paper,
+        ) => {}
         (Quality::Judged, _) => bail!("task `{}` is judged by an LLM; it has no offline checker", spec.name),
         (_, mode) => bail!(
             "task `{}`: the {} checker in {mode:?} mode is not available in this version \
-             (available in paper mode: gsm8k, math_algebra, math_geometry, truthfulqa, humaneval, \
-             humaneval_instruct, mbpp)",
+             (the corrected modes are not implemented; every checker is available in paper mode)",
             spec.name,
             format!("{:?}", spec.quality).to_lowercase()
         ),
@@ -99,6 +111,7 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
     );
     let (mut first, mut vote, mut any, mut unlinked) = (Vec::new(), Vec::new(), Vec::new(), 0usize);
     let mut pass_at: Vec<[f64; 4]> = Vec::new();
+    let mut instruction_quality: Vec<IfEvalQuality> = Vec::new();
     for record in GenerationSource::open(&args.generations, false)? {
         let record = record?;
         let document = by_id
@@ -154,6 +167,31 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
                     results.iter().map(|r| json!({"outcome": r.outcome, "seconds": r.seconds})).collect();
                 (labels, details, serde_json::Value::Null, false)
             }
+            Quality::IfEval => {
+                let context = |e| format!("{}: document `{}`: {e}", args.generations.display(), document.input_id);
+                let (ids, kwargs) = document_instructions(&document.doc).map_err(|e| anyhow::anyhow!(context(e)))?;
+                let checks = record
+                    .outputs
+                    .iter()
+                    .map(|o| check_output(o, &ids, &kwargs))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| anyhow::anyhow!(context(e)))?;
+                instruction_quality.extend(IfEvalQuality::of(&checks));
+                let labels: Vec<bool> = checks.iter().map(|c| c.strict).collect();
+                let details: Vec<_> = checks.iter().map(|c| json!({"results": c.results, "loose": c.loose})).collect();
+                (labels, details, json!(ids), false)
+            }
+            Quality::CruxEval => {
+                let gold = gold_output(&document.doc);
+                let predictions: Vec<Option<String>> = record.outputs.iter().map(|o| extract_prediction(o)).collect();
+                let labels: Vec<bool> = match &gold {
+                    Some(gold) => record.outputs.iter().map(|o| cruxeval_correct(o, gold)).collect(),
+                    None => vec![false; record.outputs.len()],
+                };
+                let majority = gold.as_deref().is_some_and(|g| cruxeval_majority(&predictions, g));
+                let details: Vec<_> = predictions.iter().map(|p| json!({"prediction": p})).collect();
+                (labels, details, json!(gold), majority)
+            }
             _ => {
                 let answers = correct_answers(&document.doc);
                 let labels: Vec<bool> = record.outputs.iter().map(|o| truthfulqa_correct(o, &answers)).collect();
@@ -163,7 +201,7 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         };
         first.push(f64::from(u8::from(labels.first().copied().unwrap_or(false))));
         any.push(f64::from(u8::from(labels.iter().any(|&c| c))));
-        if !spec.quality.is_code() {
+        if !spec.quality.is_code() && spec.quality != Quality::IfEval {
             vote.push(f64::from(u8::from(majority)));
         }
         let line = json!({
@@ -172,7 +210,11 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
             "labels": labels,
             "details": details,
             "gold": gold,
-            "majority_vote": if spec.quality.is_code() { serde_json::Value::Null } else { json!(majority) },
+            "majority_vote": if spec.quality.is_code() || spec.quality == Quality::IfEval {
+                serde_json::Value::Null
+            } else {
+                json!(majority)
+            },
         });
         writeln!(file, "{line}")?;
     }
@@ -182,6 +224,16 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         let at = |i: usize| mean(pass_at.iter().map(|p| p[i]));
         eprintln!("pass@1 {:.4}, pass@5 {:.4}, pass@10 {:.4}, pass@16 {:.4}", at(0), at(1), at(2), at(3));
         eprintln!("sandbox: {}", sandbox.isolation());
+    }
+    if !instruction_quality.is_empty() {
+        let share = |f: fn(&IfEvalQuality) -> f64| mean(instruction_quality.iter().map(f));
+        eprintln!(
+            "strict@1 {:.4}, loose@1 {:.4}, strict pass@K {:.4}, consistency@K {:.4}",
+            share(|q| f64::from(u8::from(q.strict_at_1))),
+            share(|q| q.loose_at_1),
+            share(|q| f64::from(u8::from(q.strict_pass_at_k))),
+            share(|q| q.consistency),
+        );
     }
     eprintln!(
         "{}: {} prompts labelled ({unlinked} unlinked); accuracy@1 {:.4}, majority vote {:.4}, pass@K {:.4}",

@@ -10,8 +10,7 @@ use regex::Regex;
 use crate::metrics::text::strip_think_tags;
 use crate::pycompat::{py_float, py_format_g, py_int_str, py_strip};
 
-/// Python `\s` for str patterns also matches `\x1c`–`\x1f`; Rust's does not.
-const WS: &str = r"[\s\x1c-\x1f]";
+use crate::pycompat::PY_WS as WS;
 
 static HASHES: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"####{WS}*(.+?)(?:\n|$)")).expect("valid"));
 static GOLD_HASHES: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"(?m)####{WS}*(.+?)$")).expect("valid"));

@@ -10,11 +10,15 @@
 //! * [`quality`]: accuracy@1, pass@k (unbiased).
 //! * [`sandbox`]: running generated Python programs under limits and namespaces.
 //! * [`code`]: HumanEval and MBPP program assembly (paper mode).
+//! * [`ifeval`]: the reference's simplified IFEval instruction checks (paper mode).
+//! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
 //!
-//! The IFEval and CRUXEval checkers and the corrected modes are not implemented yet.
+//! Google's official IFEval checker and the corrected math mode are not implemented yet.
 
 pub mod code;
+pub mod cruxeval;
 pub mod data;
+pub mod ifeval;
 pub mod math;
 pub mod quality;
 pub mod registry;

@@ -91,13 +91,85 @@ fn gsm8k_and_truthfulqa_outputs_are_labelled_per_prompt() {
 }
 
 #[test]
+fn ifeval_and_cruxeval_outputs_are_labelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("labels.jsonl");
+    // IFEval prompt 1001 asks for no commas only; prompt 1000 adds 3 highlighted
+    // sections and at least 300 words. The Think-style output is stripped first.
+    let documents = load_task(task("ifeval").unwrap(), None, None).unwrap();
+    let prompt = |key: &str| documents.iter().find(|d| d.input_id == key).unwrap().prompt.clone();
+    let long = format!("*one* *two* *three* {}", "word ".repeat(300));
+    let records = [
+        json!({"input_id": "1001", "prompt": prompt("1001"), "outputs": ["No commas here.", "One, two.", "<think>a, b</think>fine"]}),
+        json!({"input_id": "", "prompt": prompt("1000"), "outputs": [long, "*one* *two* short", "a, b"]}),
+    ];
+    let input = dir.path().join("ifeval.jsonl");
+    std::fs::write(&input, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
+    let output = divcollapse(&[
+        "correctness",
+        "--task",
+        "ifeval",
+        "--generations",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["labels"], json!([true, false, true]));
+    assert_eq!(lines[1]["input_id"], "1000", "linked by prompt text");
+    assert_eq!(lines[1]["labels"], json!([true, false, false]));
+    assert_eq!(lines[1]["details"][1]["results"], json!([true, false, false]));
+    assert_eq!(lines[1]["details"][2]["loose"], json!(0.0));
+    assert!(stderr.contains("strict@1 1.0000, loose@1 1.0000, strict pass@K 1.0000, consistency@K 0.5000"), "{stderr}");
+
+    // CRUXEval from a user's export: literal equality, quotes, and a wrong answer.
+    let data = dir.path().join("cruxeval.jsonl");
+    std::fs::write(
+        &data,
+        concat!(
+            "{\"id\": \"sample_0\", \"code\": \"def f(x):\\n    return x * 2\", \"input\": \"[1]\", \"output\": \"[1, 1]\"}\n",
+            "{\"id\": \"sample_1\", \"code\": \"def f(s):\\n    return s.upper()\", \"input\": \"'ab'\", \"output\": \"'AB'\"}\n",
+        ),
+    )
+    .unwrap();
+    let records = [
+        json!({"input_id": "sample_0", "outputs": ["[1, 1]", "**Answer:**\n`[1, 1]`", "Output: [2]", "[1,1.0]"]}),
+        json!({"input_id": "sample_1", "outputs": ["\"AB\"", "The answer is `'ab'`.", "AB"]}),
+    ];
+    let input = dir.path().join("crux.jsonl");
+    std::fs::write(&input, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
+    let output = divcollapse(&[
+        "correctness",
+        "--task",
+        "cruxeval",
+        "--data",
+        data.to_str().unwrap(),
+        "--generations",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["labels"], json!([true, true, false, true]));
+    assert_eq!(lines[0]["majority_vote"], true, "votes go by normalised text: `[1, 1]` has 2 of 4");
+    assert_eq!(lines[1]["labels"], json!([true, false, true]));
+    assert_eq!(lines[1]["details"][1]["prediction"], "'ab'");
+}
+
+#[test]
 fn unavailable_checkers_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("g.jsonl");
     std::fs::write(&input, "{\"input_id\": 1, \"prompt\": \"p\", \"outputs\": [\"a\"]}\n").unwrap();
     let out = dir.path().join("labels.jsonl");
     for (args, message) in [
-        (vec!["--task", "ifeval"], "the ifeval checker in Paper mode is not available in this version"),
+        (vec!["--task", "cruxeval"], "cruxeval"),
         (vec!["--task", "gsm8k", "--mode", "corrected"], "in Corrected mode is not available"),
         (vec!["--task", "alpaca"], "judged by an LLM"),
         (vec!["--task", "nope"], "unknown task"),
