@@ -98,6 +98,11 @@ pub struct HostTensors {
 }
 
 impl HostTensors {
+    /// Tensors already in memory: name → (shape, row-major f32 values).
+    pub fn from_map(tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>) -> Self {
+        Self { tensors }
+    }
+
     /// Reads every tensor of the checkpoint in `folder`, skipping names for which
     /// `ignore` is true (buffers a model recomputes, heads it does not use).
     pub fn read_folder(folder: &Path, ignore: impl Fn(&str) -> bool) -> Result<Self, WeightsError> {

@@ -117,6 +117,12 @@ impl LabelsFile {
         Ok(Self { path: path.to_owned(), by_key })
     }
 
+    /// Whether the file labels any prompt of `task` (a file may cover only the
+    /// verifiable tasks of a run; prompts of other tasks are then measured unlabelled).
+    pub fn covers_task(&self, task: &str) -> bool {
+        self.by_key.keys().any(|(t, _)| t.is_empty() || t == task)
+    }
+
     /// The labels of a prompt: by task and id, else by id alone.
     pub fn get(&self, task: &str, input_id: &str) -> Option<&PromptLabels> {
         self.by_key
@@ -241,7 +247,7 @@ impl<B: Backend> Measurer<'_, B> {
         for record in GenerationSource::open(run, false)? {
             let record = record?;
             let prompt_labels = match labels {
-                Some(file) => {
+                Some(file) if file.covers_task(&normalise_task(&record.task)) => {
                     let found = file.get(&record.task, &record.input_id).ok_or_else(|| MeasureError::Labels {
                         path: file.path.clone(),
                         line: 0,
@@ -269,7 +275,7 @@ impl<B: Backend> Measurer<'_, B> {
                     }
                     Some(found)
                 }
-                None => None,
+                _ => None,
             };
             out.push(self.measure(model, &record, prompt_labels)?);
             progress();

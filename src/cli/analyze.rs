@@ -67,6 +67,30 @@ pub(crate) struct AnalyzeArgs {
     batch_size: usize,
 }
 
+impl AnalyzeArgs {
+    /// The analysis of run files with default settings (the demo's).
+    pub(crate) fn of_runs(
+        lineage: PathBuf,
+        out: PathBuf,
+        encoder: Option<PathBuf>,
+        bootstrap: super::BootstrapArgs,
+    ) -> Self {
+        Self {
+            lineage,
+            out,
+            per_prompt: None,
+            encoder,
+            nli_model: None,
+            nli_max_length: 512,
+            ead_vocab: crate::metrics::ead::DEFAULT_VOCAB_SIZE,
+            bootstrap,
+            embedding_cache: None,
+            device: "cpu".to_owned(),
+            batch_size: 32,
+        }
+    }
+}
+
 pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     let lineage = Lineage::from_file(&args.lineage)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;

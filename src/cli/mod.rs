@@ -32,6 +32,7 @@ mod demo;
 mod embed;
 mod generate;
 mod info;
+mod lab;
 mod logits;
 mod olmo3_check;
 mod paper;
@@ -79,6 +80,11 @@ enum Command {
     /// Quality-filtered diversity and the matched correctness decomposition, with
     /// bootstrap intervals, from a per-prompt CSV (the reference's qfd_per_prompt.csv).
     Qfd(qfd::QfdArgs),
+    /// The lineage lab: a miniature post-training lineage trained on the CPU.
+    Lab {
+        #[command(subcommand)]
+        command: lab::LabCommand,
+    },
     /// Tool version, asset status and compute devices.
     Info,
 }
@@ -156,6 +162,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Correctness(args) => correctness::run(&args),
         Command::Qfd(args) => qfd::run(&args),
+        Command::Lab { command } => lab::run(&command),
         Command::Info => info::run(),
     };
     match result {

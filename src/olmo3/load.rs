@@ -76,8 +76,19 @@ pub fn load_olmo3<B: Backend>(
     dtype: FloatDType,
 ) -> Result<Olmo3ForCausalLM<B>, LoadError> {
     let config = Olmo3Config::from_file(&folder.join("config.json"))?;
-    let mut tensors = HostTensors::read_folder(folder, ignorable)?;
+    let tensors = HostTensors::read_folder(folder, ignorable)?;
     tensors.check(folder, &expected_tensors(&config))?;
+    Ok(assemble(config, tensors, device, dtype))
+}
+
+/// Builds the network from host tensors that hold every name of [`expected_tensors`]
+/// with its shape (checked by the caller).
+pub(crate) fn assemble<B: Backend>(
+    config: Olmo3Config,
+    mut tensors: HostTensors,
+    device: &B::Device,
+    dtype: FloatDType,
+) -> Olmo3ForCausalLM<B> {
     let mut tensor = |name: &str| -> Tensor<B, 2> { tensors.take::<B, 2>(name, device, dtype) };
     let linear = |weight: Tensor<B, 2>| linear(weight, None);
     let embed = tensor("model.embed_tokens.weight");
@@ -124,10 +135,10 @@ pub fn load_olmo3<B: Backend>(
         .collect();
     let norm = vector("model.norm.weight");
     let rope = Olmo3ForCausalLM::<B>::rope_tables(&config);
-    Ok(Olmo3ForCausalLM {
+    Olmo3ForCausalLM {
         model: Olmo3Model { embed_tokens: Embedding { weight: Param::from_tensor(embed) }, layers, norm },
         lm_head: linear(lm_head),
         config,
         rope,
-    })
+    }
 }

@@ -10,6 +10,7 @@
 //! * [`model`]: the network, with Hugging Face module names.
 //! * [`cache`]: the KV cache (growing for full layers, a ring for sliding layers).
 //! * [`load`]: strict safetensors loading, single file or sharded.
+//! * [`save`]: random initialisation and saving to safetensors (the lineage lab).
 //! * [`check`]: the golden fixtures and a decode benchmark on any backend (GPU check).
 
 pub mod cache;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod load;
 pub mod model;
 pub mod rope;
+pub mod save;
 
 pub use cache::KvCache;
 pub use config::{LayerType, Olmo3Config};

@@ -844,6 +844,38 @@ fn is_string_prefix(prefix: &str) -> bool {
     matches!(prefix.to_ascii_lowercase().as_str(), "" | "r" | "u" | "b" | "br" | "rb" | "f" | "fr" | "rf")
 }
 
+/// The character of a one-letter escape (`\\`, `\'`, `\"`, `\a`, `\b`, `\f`, `\n`, `\r`,
+/// `\t`, `\v`), the same in strings and bytes.
+fn simple_escape(e: char) -> Option<char> {
+    Some(match e {
+        '\\' | '\'' | '"' => e,
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        'f' => '\u{c}',
+        'n' => '\n',
+        'r' => '\r',
+        't' => '\t',
+        'v' => '\u{b}',
+        _ => return None,
+    })
+}
+
+/// The value of an octal escape: `first` and up to two more octal digits at `body[*i..]`
+/// (advancing `i` past them).
+fn octal_escape(first: char, body: &[char], i: &mut usize) -> u32 {
+    let mut value = first.to_digit(8).expect("an octal digit");
+    for _ in 0..2 {
+        match body.get(*i).and_then(|d| d.to_digit(8)) {
+            Some(d) => {
+                value = value * 8 + d;
+                *i += 1;
+            }
+            None => break,
+        }
+    }
+    value
+}
+
 /// Python's string escapes (`raw`: backslashes are kept).
 fn decode_str(body: &[char], raw: bool) -> Result<String, &'static str> {
     let mut out = String::new();
@@ -861,27 +893,11 @@ fn decode_str(body: &[char], raw: bool) -> Result<String, &'static str> {
         i += 2;
         match e {
             '\n' => {}
-            '\\' | '\'' | '"' => out.push(e),
-            'a' => out.push('\u{7}'),
-            'b' => out.push('\u{8}'),
-            'f' => out.push('\u{c}'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
-            'v' => out.push('\u{b}'),
             '0'..='7' => {
-                let mut value = e.to_digit(8).expect("octal");
-                for _ in 0..2 {
-                    match body.get(i).and_then(|d| d.to_digit(8)) {
-                        Some(d) => {
-                            value = value * 8 + d;
-                            i += 1;
-                        }
-                        None => break,
-                    }
-                }
+                let value = octal_escape(e, body, &mut i);
                 out.push(char::from_u32(value).ok_or("invalid octal escape")?);
             }
+            _ if simple_escape(e).is_some() => out.push(simple_escape(e).expect("checked")),
             'x' | 'u' | 'U' => {
                 let width = match e {
                     'x' => 2,
@@ -937,27 +953,8 @@ fn decode_bytes(body: &[char], raw: bool) -> Result<Vec<u8>, &'static str> {
         i += 2;
         match e {
             '\n' => {}
-            '\\' | '\'' | '"' => out.push(e as u8),
-            'a' => out.push(7),
-            'b' => out.push(8),
-            'f' => out.push(12),
-            'n' => out.push(b'\n'),
-            'r' => out.push(b'\r'),
-            't' => out.push(b'\t'),
-            'v' => out.push(11),
-            '0'..='7' => {
-                let mut value = e.to_digit(8).expect("octal");
-                for _ in 0..2 {
-                    match body.get(i).and_then(|d| d.to_digit(8)) {
-                        Some(d) => {
-                            value = value * 8 + d;
-                            i += 1;
-                        }
-                        None => break,
-                    }
-                }
-                out.push((value & 0xff) as u8);
-            }
+            '0'..='7' => out.push((octal_escape(e, body, &mut i) & 0xff) as u8),
+            _ if simple_escape(e).is_some() => out.push(simple_escape(e).expect("checked") as u8),
             'x' => {
                 let digits: String = body.iter().skip(i).take(2).collect();
                 if digits.len() != 2 || !digits.chars().all(|d| d.is_ascii_hexdigit()) {

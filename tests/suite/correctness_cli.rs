@@ -90,10 +90,25 @@ fn gsm8k_and_truthfulqa_outputs_are_labelled_per_prompt() {
     }
 }
 
+/// Runs `correctness --task TASK` on `records` (written as JSONL) with `extra` options;
+/// returns the labels lines and stderr, after checking that the command succeeded.
+fn label(dir: &std::path::Path, task: &str, records: &[Value], extra: &[&str]) -> (Vec<Value>, String) {
+    let input = dir.join(format!("{task}.generations.jsonl"));
+    std::fs::write(&input, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
+    let out = dir.join(format!("{task}.labels.jsonl"));
+    let mut args =
+        vec!["correctness", "--task", task, "--generations", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend(extra);
+    let output = divcollapse(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let lines = std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (lines, stderr)
+}
+
 #[test]
 fn ifeval_and_cruxeval_outputs_are_labelled() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("labels.jsonl");
     // IFEval prompt 1001 asks for no commas only; prompt 1000 adds 3 highlighted
     // sections and at least 300 words. The Think-style output is stripped first.
     let documents = load_task(task("ifeval").unwrap(), None, None).unwrap();
@@ -103,21 +118,7 @@ fn ifeval_and_cruxeval_outputs_are_labelled() {
         json!({"input_id": "1001", "prompt": prompt("1001"), "outputs": ["No commas here.", "One, two.", "<think>a, b</think>fine"]}),
         json!({"input_id": "", "prompt": prompt("1000"), "outputs": [long, "*one* *two* short", "a, b"]}),
     ];
-    let input = dir.path().join("ifeval.jsonl");
-    std::fs::write(&input, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
-    let output = divcollapse(&[
-        "correctness",
-        "--task",
-        "ifeval",
-        "--generations",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let lines: Vec<Value> =
-        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (lines, stderr) = label(dir.path(), "ifeval", &records, &[]);
     assert_eq!(lines[0]["labels"], json!([true, false, true]));
     assert_eq!(lines[1]["input_id"], "1000", "linked by prompt text");
     assert_eq!(lines[1]["labels"], json!([true, false, false]));
@@ -139,23 +140,7 @@ fn ifeval_and_cruxeval_outputs_are_labelled() {
         json!({"input_id": "sample_0", "outputs": ["[1, 1]", "**Answer:**\n`[1, 1]`", "Output: [2]", "[1,1.0]"]}),
         json!({"input_id": "sample_1", "outputs": ["\"AB\"", "The answer is `'ab'`.", "AB"]}),
     ];
-    let input = dir.path().join("crux.jsonl");
-    std::fs::write(&input, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
-    let output = divcollapse(&[
-        "correctness",
-        "--task",
-        "cruxeval",
-        "--data",
-        data.to_str().unwrap(),
-        "--generations",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let lines: Vec<Value> =
-        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (lines, _) = label(dir.path(), "cruxeval", &records, &["--data", data.to_str().unwrap()]);
     assert_eq!(lines[0]["labels"], json!([true, true, false, true]));
     assert_eq!(lines[0]["majority_vote"], true, "votes go by normalised text: `[1, 1]` has 2 of 4");
     assert_eq!(lines[1]["labels"], json!([true, false, true]));

@@ -14,6 +14,7 @@ mod embed_cli;
 mod generate_cli;
 mod generate_engine;
 mod ifeval_golden;
+mod lab;
 mod lighteval_details_golden;
 mod metrics_parity;
 mod mpnet_golden;

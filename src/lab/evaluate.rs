@@ -1,0 +1,223 @@
+//! Sampling the lab lineage as the study sampled Olmo 3: K outputs per evaluation
+//! prompt from every checkpoint (and the think checkpoints with thinking suppressed),
+//! into resumable run files, then correctness labels for the verifiable task and a
+//! lineage description for the analysis.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::FloatDType;
+
+use super::lineage::{CHECKPOINTS, LabCheckpoint, PromptStyle};
+use super::world::{EVAL_START, LabTask, problems};
+use crate::device::Cpu;
+use crate::generate::chat::ChatTemplate;
+use crate::generate::engine::{GenerationSettings, Generator};
+use crate::generate::runfile::{RunFile, RunMeta, RunRecord};
+use crate::generate::sampling::SamplingParams;
+use crate::generate::tokenizer::TextTokenizer;
+use crate::olmo3::load_olmo3;
+use crate::provenance::sha256_file;
+use crate::tasks::math::{answers_match, extract_answer, majority_vote_correct};
+
+/// A sampled condition: a checkpoint, with or without thinking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The checkpoint.
+    pub checkpoint: LabCheckpoint,
+    /// Thinking suppressed (an empty think block pre-filled).
+    pub no_think: bool,
+}
+
+impl Condition {
+    /// Report label and file stem (`sft_think`, `sft_think_no_think`).
+    pub fn name(&self) -> String {
+        if self.no_think { format!("{}_no_think", self.checkpoint.name) } else { self.checkpoint.name.to_owned() }
+    }
+}
+
+/// Every checkpoint, plus the think checkpoints with thinking suppressed.
+pub fn conditions() -> Vec<Condition> {
+    let mut all: Vec<Condition> =
+        CHECKPOINTS.iter().map(|c| Condition { checkpoint: c.clone(), no_think: false }).collect();
+    all.extend(
+        CHECKPOINTS
+            .iter()
+            .filter(|c| c.style == PromptStyle::Think)
+            .map(|c| Condition { checkpoint: c.clone(), no_think: true }),
+    );
+    all
+}
+
+/// How the lineage is sampled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalSettings {
+    /// World seed (the lineage's).
+    pub world_seed: u64,
+    /// Evaluation prompts per task.
+    pub n: usize,
+    /// Samples per prompt.
+    pub k: usize,
+    /// Sampling parameters (the study's: T = 0.6, top-p 0.95).
+    pub sampling: SamplingParams,
+    /// Run seed.
+    pub seed: u64,
+    /// Token limit per sample.
+    pub max_new_tokens: usize,
+}
+
+/// Errors of sampling or labelling.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// Loading the checkpoint failed.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
+        /// The folder.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Writing or reading a run or labels file failed.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Samples `condition` on `task` into the run file `out` (resumable: complete prompts
+/// are kept). `progress` is called after each prompt.
+pub fn sample_condition(
+    lineage_dir: &Path,
+    condition: &Condition,
+    task: LabTask,
+    settings: &EvalSettings,
+    out: &Path,
+    progress: &mut dyn FnMut(),
+) -> Result<(), EvalError> {
+    let folder = lineage_dir.join(condition.checkpoint.name);
+    let failed = |message: String| EvalError::Checkpoint { path: folder.clone(), message };
+    let device = Default::default();
+    let model = load_olmo3::<Cpu>(&folder, &device, FloatDType::F32).map_err(|e| failed(e.to_string()))?;
+    let tokenizer = TextTokenizer::from_file(&folder.join("tokenizer.json")).map_err(|e| failed(e.to_string()))?;
+    let template = ChatTemplate::from_checkpoint(&folder).map_err(|e| failed(e.to_string()))?;
+    let weights = folder.join("model.safetensors");
+    let stop = if template.is_none() { vec!["\nQuestion:".to_owned()] } else { Vec::new() };
+    let meta = RunMeta {
+        tool_version: crate::TOOL_VERSION.to_owned(),
+        model_path: folder.display().to_string(),
+        weights_sha256: sha256_file(&weights).map_err(|e| failed(e.to_string()))?,
+        tokenizer_sha256: tokenizer.sha256().to_owned(),
+        template_sha256: template.as_ref().map(|t| t.sha256().to_owned()),
+        task: task.name().to_owned(),
+        sampling: settings.sampling,
+        seed: settings.seed,
+        k: settings.k,
+        max_new_tokens: settings.max_new_tokens,
+        no_think: condition.no_think,
+        stop_sequences: stop.clone(),
+    };
+    let generation = GenerationSettings {
+        k: settings.k,
+        batch_size: settings.k,
+        sampling: settings.sampling,
+        seed: settings.seed,
+        max_new_tokens: settings.max_new_tokens,
+        no_think: condition.no_think,
+        stop_sequences: stop,
+        task: task.name().to_owned(),
+    };
+    let is_raw = template.is_none();
+    let generator = Generator::new(model, tokenizer, template, device);
+    let file_error = |e: &dyn std::fmt::Display| EvalError::File { path: out.to_owned(), message: e.to_string() };
+    let (mut run, _) = RunFile::open(out, &meta).map_err(|e| file_error(&e))?;
+    for problem in problems(settings.world_seed, task, EVAL_START, settings.n) {
+        if run.is_done(&problem.id) {
+            progress();
+            continue;
+        }
+        let prompt = if is_raw { problem.base_prompt() } else { problem.question.clone() };
+        let samples = generator.generate(&problem.id, &prompt, &generation).map_err(|e| failed(e.to_string()))?;
+        run.append(&RunRecord {
+            input_id: problem.id.clone(),
+            prompt,
+            outputs: samples.outputs,
+            task: task.name().to_owned(),
+            raw_outputs: samples.raw_outputs,
+            finish_reasons: samples.finish_reasons,
+            n_tokens: samples.n_tokens,
+            meta: meta.clone(),
+        })
+        .map_err(|e| file_error(&e))?;
+        progress();
+    }
+    Ok(())
+}
+
+/// Labels every output of a `lab_sums` run file with the math checker (answer
+/// extraction as in the study, against the world's answer) and writes the labels file
+/// in the `correctness` format.
+pub fn label_sums(run: &Path, world_seed: u64, n: usize, out: &Path) -> Result<(), EvalError> {
+    let error = |path: &Path, message: String| EvalError::File { path: path.to_owned(), message };
+    let answers: std::collections::HashMap<String, String> = problems(world_seed, LabTask::Sums, EVAL_START, n)
+        .into_iter()
+        .map(|p| (p.id, p.answer.map(|a| a.to_string()).unwrap_or_default()))
+        .collect();
+    let text = std::fs::read_to_string(run).map_err(|e| error(run, e.to_string()))?;
+    let mut lines = String::new();
+    for (index, line) in text.lines().enumerate() {
+        let record: RunRecord =
+            serde_json::from_str(line).map_err(|e| error(run, format!("line {}: {e}", index + 1)))?;
+        let gold = answers.get(&record.input_id).map(String::as_str);
+        let extracted: Vec<Option<String>> = record.outputs.iter().map(|o| extract_answer(o)).collect();
+        let labels: Vec<bool> = extracted.iter().map(|a| answers_match(a.as_deref(), gold)).collect();
+        let line = serde_json::json!({
+            "input_id": record.input_id,
+            "task": record.task,
+            "labels": labels,
+            "majority_vote": majority_vote_correct(&extracted, gold),
+            "gold": gold,
+        });
+        writeln!(lines, "{line}").expect("writing to a string");
+    }
+    std::fs::write(out, lines).map_err(|e| error(out, e.to_string()))
+}
+
+/// The lineage description (TOML) of the sampled conditions, for `analyze`; paths are
+/// relative to the TOML file.
+pub fn lineage_toml(conditions: &[Condition]) -> String {
+    let mut toml = String::from("# The lab lineage as sampled by `divcollapse demo`.\nname = \"lab\"\n");
+    for condition in conditions {
+        let c = &condition.checkpoint;
+        let lineage = if c.lineage == "rl_zero" { "rl-zero" } else { c.lineage };
+        let name = condition.name();
+        write!(toml, "\n[[checkpoint]]\nname = \"{name}\"\nlineage = \"{lineage}\"\nstage = \"{}\"\n", c.stage)
+            .expect("string");
+        if let Some(parent) = c.parent {
+            writeln!(toml, "parent = \"{parent}\"").expect("string");
+        }
+        if condition.no_think {
+            toml.push_str("no_think = true\n");
+        }
+        writeln!(toml, "run = \"runs/{name}.jsonl\"\nlabels = \"labels/{name}.jsonl\"").expect("string");
+    }
+    toml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::lineage::Lineage;
+
+    #[test]
+    fn the_sampled_conditions_form_a_lineage_the_analysis_reads() {
+        let all = conditions();
+        assert_eq!(all.len(), 11, "8 checkpoints and 3 think checkpoints without thinking");
+        let lineage = Lineage::parse(&lineage_toml(&all), "demo").unwrap();
+        assert_eq!(lineage.base().name, "base");
+        assert_eq!(lineage.lineage_names(), ["think", "instruct", "rl-zero"]);
+        assert_eq!(lineage.members("think", true).len(), 3);
+    }
+}
