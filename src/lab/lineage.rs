@@ -95,7 +95,7 @@ impl LabConfig {
             instruct_teachers: (0..8).collect(),
             pretrain: StagePlan { steps: 1200, batch: 32, learning_rate: 4e-3 },
             sft: StagePlan { steps: 300, batch: 32, learning_rate: 1e-3 },
-            dpo: StagePlan { steps: 60, batch: 16, learning_rate: 1e-4 },
+            dpo: StagePlan { steps: 60, batch: 16, learning_rate: 2e-5 },
             rl: StagePlan { steps: 40, batch: 8, learning_rate: 5e-5 },
             rl_group: 8,
             max_new_tokens: 64,

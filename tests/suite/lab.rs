@@ -75,3 +75,37 @@ fn lab_checkpoints_load_sample_and_label_through_the_normal_paths() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn the_committed_lineage_loads_generates_and_is_checked_by_the_verifier() {
+    let lineage = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/lineage");
+    let lab: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(lineage.join("lab.json")).unwrap()).unwrap();
+    let settings = EvalSettings {
+        world_seed: lab["config"]["seed"].as_u64().unwrap(),
+        n: 6,
+        k: 4,
+        sampling: SamplingParams::STUDY,
+        seed: 1234,
+        max_new_tokens: lab["config"]["max_new_tokens"].as_u64().unwrap() as usize,
+    };
+    let out = tempfile::tempdir().unwrap();
+    let mut correct = std::collections::BTreeMap::new();
+    for condition in conditions().iter().filter(|c| !c.no_think) {
+        let run = out.path().join(format!("{}.jsonl", condition.name()));
+        sample_condition(&lineage, condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
+        let labels = out.path().join(format!("{}.labels.jsonl", condition.name()));
+        label_sums(&run, settings.world_seed, settings.n, &labels).unwrap();
+        let count: usize = std::fs::read_to_string(&labels)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|l| l["labels"].as_array().unwrap().iter().filter(|v| v.as_bool().unwrap()).count())
+            .sum();
+        correct.insert(condition.name(), count);
+    }
+    // Trained checkpoints answer some problems right (24 outputs each); an untrained
+    // network of this size essentially never does.
+    let post_trained: usize = correct.iter().filter(|(name, _)| name.as_str() != "base").map(|(_, c)| c).sum();
+    assert!(post_trained >= 10, "{correct:?}");
+}
