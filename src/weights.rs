@@ -174,6 +174,18 @@ pub fn linear<B: Backend>(weight: Tensor<B, 2>, bias: Option<Tensor<B, 1>>) -> L
     Linear { weight: Param::from_tensor(transposed), bias: bias.map(Param::from_tensor) }
 }
 
+/// The run-file fingerprint of a checkpoint's weights: sha256 over the lines
+/// `<file name>:<sha256 of the file>` of its weight files, in reading order.
+pub fn weights_sha256(folder: &Path) -> Result<String, WeightsError> {
+    let mut lines = String::new();
+    for file in weight_files(folder)? {
+        let hash =
+            crate::provenance::sha256_file(&file).map_err(|source| WeightsError::Io { path: file.clone(), source })?;
+        lines.push_str(&format!("{}:{hash}\n", file.file_name().unwrap_or_default().to_string_lossy()));
+    }
+    Ok(crate::provenance::sha256_bytes(lines))
+}
+
 /// The weight files of a checkpoint folder, in reading order.
 pub fn weight_files(folder: &Path) -> Result<Vec<PathBuf>, WeightsError> {
     let single = folder.join("model.safetensors");

@@ -77,6 +77,8 @@ pub struct PromptLabels {
 pub struct LabelsFile {
     path: PathBuf,
     by_key: HashMap<(String, String), PromptLabels>,
+    /// The tasks the file labels (the empty task: lines without one).
+    tasks: std::collections::HashSet<String>,
 }
 
 impl LabelsFile {
@@ -114,13 +116,14 @@ impl LabelsFile {
                 return Err(bad(line, format!("prompt `{input_id}` is labelled twice")));
             }
         }
-        Ok(Self { path: path.to_owned(), by_key })
+        let tasks = by_key.keys().map(|(task, _)| task.clone()).collect();
+        Ok(Self { path: path.to_owned(), by_key, tasks })
     }
 
     /// Whether the file labels any prompt of `task` (a file may cover only the
     /// verifiable tasks of a run; prompts of other tasks are then measured unlabelled).
     pub fn covers_task(&self, task: &str) -> bool {
-        self.by_key.keys().any(|(t, _)| t.is_empty() || t == task)
+        self.tasks.contains("") || self.tasks.contains(task)
     }
 
     /// The labels of a prompt: by task and id, else by id alone.

@@ -24,8 +24,7 @@ use crate::generate::runfile::{RunFile, RunMeta, RunRecord};
 use crate::generate::sampling::SamplingParams;
 use crate::generate::tokenizer::TextTokenizer;
 use crate::olmo3::load_olmo3;
-use crate::provenance::{sha256_bytes, sha256_file};
-use crate::weights::weight_files;
+use crate::weights::weights_sha256;
 
 /// Which chat template formats the prompts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -188,18 +187,10 @@ fn generate<B: Backend>(
         tracing::info!("no chat template: prompting with the raw task prompts");
     }
     let task = plan.name.clone();
-    let mut weight_hashes = String::new();
-    for file in weight_files(&args.model)? {
-        weight_hashes.push_str(&format!(
-            "{}:{}\n",
-            file.file_name().unwrap_or_default().to_string_lossy(),
-            sha256_file(&file)?
-        ));
-    }
     let meta = RunMeta {
         tool_version: crate::TOOL_VERSION.to_owned(),
         model_path: args.model.display().to_string(),
-        weights_sha256: sha256_bytes(weight_hashes),
+        weights_sha256: weights_sha256(&args.model)?,
         tokenizer_sha256: tokenizer.sha256().to_owned(),
         template_sha256: template.as_ref().map(|t| t.sha256().to_owned()),
         task: task.clone(),

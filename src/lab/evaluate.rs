@@ -17,8 +17,8 @@ use crate::generate::runfile::{RunFile, RunMeta, RunRecord};
 use crate::generate::sampling::SamplingParams;
 use crate::generate::tokenizer::TextTokenizer;
 use crate::olmo3::load_olmo3;
-use crate::provenance::sha256_file;
 use crate::tasks::math::{answers_match, extract_answer, majority_vote_correct};
+use crate::weights::weights_sha256;
 
 /// A sampled condition: a checkpoint, with or without thinking.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,12 +103,11 @@ pub fn sample_condition(
     let model = load_olmo3::<Cpu>(&folder, &device, FloatDType::F32).map_err(|e| failed(e.to_string()))?;
     let tokenizer = TextTokenizer::from_file(&folder.join("tokenizer.json")).map_err(|e| failed(e.to_string()))?;
     let template = ChatTemplate::from_checkpoint(&folder).map_err(|e| failed(e.to_string()))?;
-    let weights = folder.join("model.safetensors");
     let stop = if template.is_none() { vec!["\nQuestion:".to_owned()] } else { Vec::new() };
     let meta = RunMeta {
         tool_version: crate::TOOL_VERSION.to_owned(),
         model_path: folder.display().to_string(),
-        weights_sha256: sha256_file(&weights).map_err(|e| failed(e.to_string()))?,
+        weights_sha256: weights_sha256(&folder).map_err(|e| failed(e.to_string()))?,
         tokenizer_sha256: tokenizer.sha256().to_owned(),
         template_sha256: template.as_ref().map(|t| t.sha256().to_owned()),
         task: task.name().to_owned(),

@@ -11,6 +11,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
@@ -171,14 +172,16 @@ pub enum PromptStyle {
 }
 
 impl PromptStyle {
-    /// The template of the style (none for raw prompts).
-    pub fn template(self) -> Option<ChatTemplate> {
+    /// The template of the style (none for raw prompts), built once.
+    pub fn template(self) -> Option<&'static ChatTemplate> {
+        static INSTRUCT: LazyLock<ChatTemplate> =
+            LazyLock::new(|| ChatTemplate::new(INSTRUCT_TEMPLATE, TemplateOrigin::BuiltIn("lab_instruct")));
+        static THINK: LazyLock<ChatTemplate> =
+            LazyLock::new(|| ChatTemplate::new(THINK_TEMPLATE, TemplateOrigin::BuiltIn("lab_think")));
         match self {
             PromptStyle::Raw => None,
-            PromptStyle::Instruct => {
-                Some(ChatTemplate::new(INSTRUCT_TEMPLATE, TemplateOrigin::BuiltIn("lab_instruct")))
-            }
-            PromptStyle::Think => Some(ChatTemplate::new(THINK_TEMPLATE, TemplateOrigin::BuiltIn("lab_think"))),
+            PromptStyle::Instruct => Some(&INSTRUCT),
+            PromptStyle::Think => Some(&THINK),
         }
     }
 
