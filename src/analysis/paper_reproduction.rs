@@ -276,7 +276,8 @@ pub fn write_report(reproduction: &PaperReproduction, path: &Path) -> Result<(),
     std::fs::write(path, text).map_err(io_error(path))
 }
 
-fn relative_to(path: &Path, base: &Path) -> String {
+/// `path` written relative to the folder `base` (both relative to the same folder).
+pub(crate) fn relative_to(path: &Path, base: &Path) -> String {
     let path_parts: Vec<_> = path.components().collect();
     let base_parts: Vec<_> = base.components().collect();
     let common = path_parts.iter().zip(&base_parts).take_while(|(a, b)| a == b).count();

@@ -42,26 +42,26 @@ pub enum ReportError {
     Plot(#[from] PlotError),
 }
 
-fn write(path: &Path, text: &str) -> Result<(), ReportError> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), ReportError> {
     std::fs::write(path, text).map_err(|source| ReportError::Io { path: path.to_owned(), source })
 }
 
 /// A CSV number: shortest round-trip text, empty for NaN.
-fn num(value: f64) -> String {
+pub(crate) fn num(value: f64) -> String {
     if value.is_finite() { value.to_string() } else { String::new() }
 }
 
 /// A CSV field, quoted when needed.
-fn field(text: &str) -> String {
+pub(crate) fn field(text: &str) -> String {
     if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
-fn interval_cells(i: &Interval) -> String {
+pub(crate) fn interval_cells(i: &Interval) -> String {
     format!("{},{},{}", num(i.estimate), num(i.low), num(i.high))
 }
 
 /// `0.123 [0.101, 0.145]` with `digits` decimals; `–` for NaN.
-fn cell(i: &Interval, digits: usize) -> String {
+pub(crate) fn cell(i: &Interval, digits: usize) -> String {
     if !i.estimate.is_finite() {
         return "–".to_owned();
     }

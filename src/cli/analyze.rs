@@ -22,7 +22,7 @@ use crate::analysis::lineage::Lineage;
 use crate::analysis::measure::{LabelsFile, Measurer, measured_table};
 use crate::analysis::per_prompt::PerPromptTable;
 use crate::analysis::report::write_study;
-use crate::analysis::study::run_study;
+use crate::analysis::study::{StudyResults, run_study};
 use crate::device::DeviceChoice;
 use crate::encoders::SentenceEncoder;
 use crate::encoders::cache::EmbeddingCache;
@@ -92,6 +92,12 @@ impl AnalyzeArgs {
 }
 
 pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
+    analyze(args).map(|_| ())
+}
+
+/// Measures (or reads) the per-prompt table, runs the study and writes every output;
+/// returns the study's results.
+pub(crate) fn analyze(args: &AnalyzeArgs) -> anyhow::Result<StudyResults> {
     let lineage = Lineage::from_file(&args.lineage)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut provenance =
@@ -126,7 +132,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         .with_context(|| provenance_path.display().to_string())?;
     println!("{}", args.out.join("report.md").display());
     tracing::info!("{} files written to {}", files.len() + 2, args.out.display());
-    Ok(())
+    Ok(results)
 }
 
 /// A file name for a checkpoint (letters, digits, `-`, `_`, `.`; the rest `_`).

@@ -21,7 +21,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::paper_reproduction::write_report;
 use crate::generate::sampling::SamplingParams;
-use crate::lab::evaluate::{EvalSettings, conditions, label_sums, lineage_toml, sample_condition};
+use crate::lab::evaluate::{EvalSettings, conditions, sample_and_label};
+use crate::lab::lineage::LabConfig;
 use crate::lab::world::LabTask;
 
 #[derive(Debug, Args)]
@@ -50,10 +51,10 @@ pub(crate) struct DemoArgs {
 
 /// Seconds per phase, in order.
 #[derive(Default, serde::Serialize)]
-struct Timings(Vec<(String, f64)>);
+pub(crate) struct Timings(Vec<(String, f64)>);
 
 impl Timings {
-    fn time<T>(&mut self, phase: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    pub(crate) fn time<T>(&mut self, phase: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
         let start = Instant::now();
         let value = work()?;
         let seconds = start.elapsed().as_secs_f64();
@@ -72,53 +73,23 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
             args.lineage.display()
         );
     }
-    let lab: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lab_json)?)
-        .with_context(|| format!("{}: invalid JSON", lab_json.display()))?;
-    let world_seed =
-        lab["config"]["seed"].as_u64().with_context(|| format!("{}: field `config.seed`", lab_json.display()))?;
-    let max_new_tokens = lab["config"]["max_new_tokens"].as_u64().unwrap_or(48) as usize;
+    let lab = LabConfig::of_lineage(&args.lineage)?;
+    let (world_seed, max_new_tokens) = (lab.seed, lab.max_new_tokens);
     let settings =
         EvalSettings { world_seed, n: args.n, k: args.k, sampling: SamplingParams::STUDY, seed: 1234, max_new_tokens };
     let out = &args.analysis_dir;
-    for folder in ["runs", "labels"] {
-        std::fs::create_dir_all(out.join(folder)).with_context(|| out.join(folder).display().to_string())?;
-    }
     let mut timings = Timings::default();
-    let all = conditions();
+    let all = conditions(&args.lineage);
 
-    timings.time("sampling", || {
-        let bar = ProgressBar::new((all.len() * LabTask::ALL.len() * args.n) as u64).with_style(
-            ProgressStyle::with_template("sampling {bar:30} {pos}/{len} prompts × {msg}, {elapsed}, ETA {eta}")
-                .expect("valid template"),
-        );
-        bar.set_message(format!("{} samples", args.k));
-        for condition in &all {
-            let name = condition.name();
-            let mut combined = String::new();
-            for task in LabTask::ALL {
-                let path = out.join("runs").join(format!("{name}.{}.jsonl", task.name()));
-                sample_condition(&args.lineage, condition, task, &settings, &path, &mut || bar.inc(1))?;
-                combined.push_str(&std::fs::read_to_string(&path)?);
-            }
-            // The analysis reads one run file per checkpoint: both tasks together.
-            let path = out.join("runs").join(format!("{name}.jsonl"));
-            std::fs::write(&path, combined).with_context(|| path.display().to_string())?;
-        }
+    let lineage_path = timings.time("sampling and labelling", || {
+        let bar = prompt_bar((all.len() * LabTask::ALL.len() * args.n) as u64, args.k);
+        let path =
+            sample_and_label(&all, &settings, out, "The lab lineage as sampled by `divcollapse demo`.", &mut || {
+                bar.inc(1)
+            })?;
         bar.finish_and_clear();
-        Ok(())
+        Ok(path)
     })?;
-
-    timings.time("labelling", || {
-        for condition in &all {
-            let name = condition.name();
-            let run = out.join("runs").join(format!("{name}.{}.jsonl", LabTask::Sums.name()));
-            label_sums(&run, world_seed, args.n, &out.join("labels").join(format!("{name}.jsonl")))?;
-        }
-        Ok(())
-    })?;
-
-    let lineage_path = out.join("lineage.toml");
-    std::fs::write(&lineage_path, lineage_toml(&all)).with_context(|| lineage_path.display().to_string())?;
     timings.time("scoring and analysis", || {
         let analyze = super::analyze::AnalyzeArgs::of_runs(
             lineage_path.clone(),
@@ -143,7 +114,17 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn copy_figures(from: &Path, to: &Path) -> anyhow::Result<()> {
+/// The progress bar of sampling: prompts done of `prompts`, `k` samples each.
+pub(crate) fn prompt_bar(prompts: u64, k: usize) -> ProgressBar {
+    let bar = ProgressBar::new(prompts).with_style(
+        ProgressStyle::with_template("sampling {bar:30} {pos}/{len} prompts × {msg}, {elapsed}, ETA {eta}")
+            .expect("valid template"),
+    );
+    bar.set_message(format!("{k} samples"));
+    bar
+}
+
+pub(crate) fn copy_figures(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to).with_context(|| to.display().to_string())?;
     for entry in std::fs::read_dir(from).with_context(|| from.display().to_string())? {
         let path = entry?.path();

@@ -20,31 +20,50 @@ use crate::olmo3::load_olmo3;
 use crate::tasks::math::{answers_match, extract_answer, majority_vote_correct};
 use crate::weights::weights_sha256;
 
-/// A sampled condition: a checkpoint, with or without thinking.
+/// A sampled condition: a checkpoint folder, with or without thinking, and its place
+/// in the lineage the analysis reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
-    /// The checkpoint.
-    pub checkpoint: LabCheckpoint,
+    /// Report label and file stem (`sft_think`, `sft_think_no_think`).
+    pub name: String,
+    /// The checkpoint folder.
+    pub folder: PathBuf,
+    /// Lineage name in the analysis (`base`, `think`, `instruct`, `rl-zero`, `t4`, …).
+    pub lineage: String,
+    /// Stage (`base`, `sft`, `dpo`, `rl`).
+    pub stage: &'static str,
+    /// The condition its change is measured against.
+    pub parent: Option<String>,
     /// Thinking suppressed (an empty think block pre-filled).
     pub no_think: bool,
 }
 
 impl Condition {
-    /// Report label and file stem (`sft_think`, `sft_think_no_think`).
-    pub fn name(&self) -> String {
-        if self.no_think { format!("{}_no_think", self.checkpoint.name) } else { self.checkpoint.name.to_owned() }
+    /// A checkpoint of the lab lineage in `lineage_dir`, sampled as trained
+    /// (`no_think = false`) or with thinking suppressed.
+    pub fn of_checkpoint(lineage_dir: &Path, checkpoint: &LabCheckpoint, no_think: bool) -> Self {
+        let name = if no_think { format!("{}_no_think", checkpoint.name) } else { checkpoint.name.to_owned() };
+        let lineage = if checkpoint.lineage == "rl_zero" { "rl-zero" } else { checkpoint.lineage };
+        Self {
+            name,
+            folder: lineage_dir.join(checkpoint.name),
+            lineage: lineage.to_owned(),
+            stage: checkpoint.stage,
+            parent: checkpoint.parent.map(str::to_owned),
+            no_think,
+        }
     }
 }
 
-/// Every checkpoint, plus the think checkpoints with thinking suppressed.
-pub fn conditions() -> Vec<Condition> {
-    let mut all: Vec<Condition> =
-        CHECKPOINTS.iter().map(|c| Condition { checkpoint: c.clone(), no_think: false }).collect();
+/// Every checkpoint of the lab lineage in `lineage_dir`, plus the think checkpoints with
+/// thinking suppressed.
+pub fn conditions(lineage_dir: &Path) -> Vec<Condition> {
+    let mut all: Vec<Condition> = CHECKPOINTS.iter().map(|c| Condition::of_checkpoint(lineage_dir, c, false)).collect();
     all.extend(
         CHECKPOINTS
             .iter()
             .filter(|c| c.style == PromptStyle::Think)
-            .map(|c| Condition { checkpoint: c.clone(), no_think: true }),
+            .map(|c| Condition::of_checkpoint(lineage_dir, c, true)),
     );
     all
 }
@@ -90,14 +109,13 @@ pub enum EvalError {
 /// Samples `condition` on `task` into the run file `out` (resumable: complete prompts
 /// are kept). `progress` is called after each prompt.
 pub fn sample_condition(
-    lineage_dir: &Path,
     condition: &Condition,
     task: LabTask,
     settings: &EvalSettings,
     out: &Path,
     progress: &mut dyn FnMut(),
 ) -> Result<(), EvalError> {
-    let folder = lineage_dir.join(condition.checkpoint.name);
+    let folder = condition.folder.clone();
     let failed = |message: String| EvalError::Checkpoint { path: folder.clone(), message };
     let device = Default::default();
     let model = load_olmo3::<Cpu>(&folder, &device, FloatDType::F32).map_err(|e| failed(e.to_string()))?;
@@ -184,17 +202,56 @@ pub fn label_sums(run: &Path, world_seed: u64, n: usize, out: &Path) -> Result<(
     std::fs::write(out, lines).map_err(|e| error(out, e.to_string()))
 }
 
-/// The lineage description (TOML) of the sampled conditions, for `analyze`; paths are
-/// relative to the TOML file.
-pub fn lineage_toml(conditions: &[Condition]) -> String {
-    let mut toml = String::from("# The lab lineage as sampled by `divcollapse demo`.\nname = \"lab\"\n");
+/// Samples every condition on both lab tasks into `out/runs/` (one file per condition
+/// and task, resumable, and one file per condition with both tasks for the analysis),
+/// labels the verifiable task into `out/labels/`, and writes `out/lineage.toml`.
+/// `progress` is called after each prompt (conditions × tasks × `settings.n` calls).
+pub fn sample_and_label(
+    conditions: &[Condition],
+    settings: &EvalSettings,
+    out: &Path,
+    header: &str,
+    progress: &mut dyn FnMut(),
+) -> Result<PathBuf, EvalError> {
+    let file_error =
+        |path: &Path, e: &dyn std::fmt::Display| EvalError::File { path: path.to_owned(), message: e.to_string() };
+    for folder in ["runs", "labels"] {
+        let path = out.join(folder);
+        std::fs::create_dir_all(&path).map_err(|e| file_error(&path, &e))?;
+    }
     for condition in conditions {
-        let c = &condition.checkpoint;
-        let lineage = if c.lineage == "rl_zero" { "rl-zero" } else { c.lineage };
-        let name = condition.name();
-        write!(toml, "\n[[checkpoint]]\nname = \"{name}\"\nlineage = \"{lineage}\"\nstage = \"{}\"\n", c.stage)
-            .expect("string");
-        if let Some(parent) = c.parent {
+        let name = &condition.name;
+        let mut combined = String::new();
+        for task in LabTask::ALL {
+            let path = out.join("runs").join(format!("{name}.{}.jsonl", task.name()));
+            sample_condition(condition, task, settings, &path, progress)?;
+            combined.push_str(&std::fs::read_to_string(&path).map_err(|e| file_error(&path, &e))?);
+            if task == LabTask::Sums {
+                label_sums(&path, settings.world_seed, settings.n, &out.join("labels").join(format!("{name}.jsonl")))?;
+            }
+        }
+        // The analysis reads one run file per checkpoint: both tasks together.
+        let path = out.join("runs").join(format!("{name}.jsonl"));
+        std::fs::write(&path, combined).map_err(|e| file_error(&path, &e))?;
+    }
+    let path = out.join("lineage.toml");
+    std::fs::write(&path, lineage_toml(conditions, header)).map_err(|e| file_error(&path, &e))?;
+    Ok(path)
+}
+
+/// The lineage description (TOML) of the sampled conditions, for `analyze`; paths are
+/// relative to the TOML file. `header` is its first comment line.
+pub fn lineage_toml(conditions: &[Condition], header: &str) -> String {
+    let mut toml = format!("# {header}\nname = \"lab\"\n");
+    for condition in conditions {
+        let name = &condition.name;
+        write!(
+            toml,
+            "\n[[checkpoint]]\nname = \"{name}\"\nlineage = \"{}\"\nstage = \"{}\"\n",
+            condition.lineage, condition.stage
+        )
+        .expect("string");
+        if let Some(parent) = &condition.parent {
             writeln!(toml, "parent = \"{parent}\"").expect("string");
         }
         if condition.no_think {
@@ -212,9 +269,9 @@ mod tests {
 
     #[test]
     fn the_sampled_conditions_form_a_lineage_the_analysis_reads() {
-        let all = conditions();
+        let all = conditions(Path::new("lab/lineage"));
         assert_eq!(all.len(), 11, "8 checkpoints and 3 think checkpoints without thinking");
-        let lineage = Lineage::parse(&lineage_toml(&all), "demo").unwrap();
+        let lineage = Lineage::parse(&lineage_toml(&all, "demo"), "demo").unwrap();
         assert_eq!(lineage.base().name, "base");
         assert_eq!(lineage.lineage_names(), ["think", "instruct", "rl-zero"]);
         assert_eq!(lineage.members("think", true).len(), 3);

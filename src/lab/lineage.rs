@@ -39,7 +39,7 @@ pub const INSTRUCT_TEMPLATE: &str = "{% for message in messages %}<|im_start|>{{
 pub const THINK_TEMPLATE: &str = "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n<think>{% endif %}";
 
 /// Everything that decides the lineage.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LabConfig {
     /// Seed of the world and of every stage.
     pub seed: u64,
@@ -72,7 +72,7 @@ pub struct LabConfig {
 }
 
 /// Steps, batch and learning rate of a stage.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StagePlan {
     /// Optimiser steps.
     pub steps: usize,
@@ -118,7 +118,17 @@ impl LabConfig {
         }
     }
 
-    fn stage(&self, plan: &StagePlan, salt: u64) -> StageSettings {
+    /// The configuration a trained lineage records in its `lab.json`.
+    pub fn of_lineage(lineage_dir: &Path) -> Result<Self, LabError> {
+        let path = lineage_dir.join("lab.json");
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        let record = |message: String| LabError::Record { path: path.clone(), message };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| record(format!("invalid JSON: {e}")))?;
+        let config = value.get("config").ok_or_else(|| record("no field `config`".to_owned()))?;
+        serde_json::from_value(config.clone()).map_err(|e| record(format!("field `config`: {e}")))
+    }
+
+    pub(super) fn stage(&self, plan: &StagePlan, salt: u64) -> StageSettings {
         StageSettings {
             steps: plan.steps,
             batch: plan.batch,
@@ -172,6 +182,15 @@ pub enum PromptStyle {
 }
 
 impl PromptStyle {
+    /// The style's name (`raw`, `instruct`, `think`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PromptStyle::Raw => "raw",
+            PromptStyle::Instruct => "instruct",
+            PromptStyle::Think => "think",
+        }
+    }
+
     /// The template of the style (none for raw prompts), built once.
     pub fn template(self) -> Option<&'static ChatTemplate> {
         static INSTRUCT: LazyLock<ChatTemplate> =
@@ -277,26 +296,49 @@ pub enum LabError {
     /// The model configuration is invalid.
     #[error(transparent)]
     Config(#[from] crate::olmo3::config::ConfigError),
+    /// A lineage's `lab.json` is unreadable.
+    #[error("{path}: {message}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A sweep plan is invalid.
+    #[error("sweep plan: {0}")]
+    Plan(String),
+    /// A checkpoint could not be loaded.
+    #[error(transparent)]
+    Load(#[from] crate::olmo3::LoadError),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LabError + '_ {
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LabError + '_ {
     move |source| LabError::Io { path: path.to_owned(), source }
 }
 
 /// The tokenizer and the ids the trainer needs.
-struct Vocabulary {
-    tokenizer: TextTokenizer,
-    eot: u32,
-    im_end: u32,
+pub(super) struct Vocabulary {
+    pub(super) tokenizer: TextTokenizer,
+    pub(super) eot: u32,
+    pub(super) im_end: u32,
+    pub(super) pad: u32,
 }
 
 impl Vocabulary {
+    /// The lab tokenizer at `path` (trained with [`SPECIAL_TOKENS`]).
+    pub(super) fn load(path: &Path) -> Result<Self, LabError> {
+        let tokenizer = TextTokenizer::from_file(path)?;
+        let id = |token: &str| tokenizer.token_id(token).expect("special token");
+        let (eot, im_end, pad) = (id("<|endoftext|>"), id("<|im_end|>"), id("<|pad|>"));
+        Ok(Self { tokenizer, eot, im_end, pad })
+    }
+
     fn encode(&self, text: &str) -> Vec<u32> {
         self.tokenizer.encode(text).expect("the lab tokenizer encodes its own world")
     }
 
     /// Prompt ids followed by completion ids and an end token; targets are the completion.
-    fn sequence(&self, prompt: &str, completion: &str, end: u32) -> Sequence {
+    pub(super) fn sequence(&self, prompt: &str, completion: &str, end: u32) -> Sequence {
         let mut ids = self.encode(prompt);
         let target_from = ids.len();
         ids.extend(self.encode(completion));
@@ -306,7 +348,7 @@ impl Vocabulary {
 }
 
 /// A stage finished: its name, seconds and per-step losses (or rewards).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StageLog {
     /// The checkpoint produced.
     pub checkpoint: String,
@@ -347,10 +389,8 @@ pub fn train_lineage(
         .map(|(p, a)| format!("{p}{a}"))
         .chain(sft_think.iter().chain(&sft_instruct).map(|(p, c)| format!("{p}{c}")));
     train_byte_level_bpe(texts.collect::<Vec<_>>().into_iter(), config.vocab_size, &SPECIAL_TOKENS, &tokenizer_path)?;
-    let tokenizer = TextTokenizer::from_file(&tokenizer_path)?;
-    let id = |token: &str| tokenizer.token_id(token).expect("special token");
-    let (eot, im_end, pad) = (id("<|endoftext|>"), id("<|im_end|>"), id("<|pad|>"));
-    let vocab = Vocabulary { eot, im_end, tokenizer };
+    let vocab = Vocabulary::load(&tokenizer_path)?;
+    let (eot, pad) = (vocab.eot, vocab.pad);
     let model_json = config.model_config_json(vocab.tokenizer.vocab_size(), eot, pad);
     let model_config = Olmo3Config::from_json_str(&model_json.to_string(), &out.join("config.json"))?;
 
@@ -428,7 +468,7 @@ pub fn train_lineage(
 
 /// (prompt, completion) pairs of an SFT composition: each problem answered by one of
 /// `teachers`, with a thought for the think style.
-fn sft_examples(
+pub(super) fn sft_examples(
     sums: &[Problem],
     describe: &[Problem],
     teachers: &[usize],
@@ -450,7 +490,7 @@ fn sft_examples(
 
 /// Preference pairs: for `sums`, a correct answer over a wrong one in the same style;
 /// for `describe`, the SFT teachers' style over another teacher's.
-fn preference_pairs(
+pub(super) fn preference_pairs(
     sums: &[Problem],
     describe: &[Problem],
     teachers: &[usize],
@@ -507,7 +547,7 @@ fn rl_prompts<'a>(sums: &'a [Problem], style: PromptStyle, vocab: &'a Vocabulary
         .collect()
 }
 
-fn save_checkpoint(
+pub(super) fn save_checkpoint(
     out: &Path,
     name: &str,
     model: &TrainModel,

@@ -44,16 +44,16 @@ fn lab_checkpoints_load_sample_and_label_through_the_normal_paths() {
         seed: 1,
         max_new_tokens: 8,
     };
-    for condition in conditions().iter().filter(|c| c.checkpoint.name == "sft_think" || c.checkpoint.name == "base") {
-        let run = out.path().join(format!("{}.jsonl", condition.name()));
+    for condition in conditions(lineage.path()).iter().filter(|c| c.folder.ends_with("sft_think") || c.name == "base") {
+        let run = out.path().join(format!("{}.jsonl", condition.name));
         let mut prompts = 0;
-        sample_condition(lineage.path(), condition, LabTask::Sums, &settings, &run, &mut || prompts += 1).unwrap();
+        sample_condition(condition, LabTask::Sums, &settings, &run, &mut || prompts += 1).unwrap();
         assert_eq!(prompts, 3);
         // Resuming finds every prompt complete and samples nothing new.
         let before = std::fs::read(&run).unwrap();
-        sample_condition(lineage.path(), condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
+        sample_condition(condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
         assert_eq!(before, std::fs::read(&run).unwrap());
-        let labels = out.path().join(format!("{}.labels.jsonl", condition.name()));
+        let labels = out.path().join(format!("{}.labels.jsonl", condition.name));
         label_sums(&run, settings.world_seed, settings.n, &labels).unwrap();
         let lines: Vec<serde_json::Value> =
             std::fs::read_to_string(&labels).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -91,10 +91,10 @@ fn the_committed_lineage_loads_generates_and_is_checked_by_the_verifier() {
     };
     let out = tempfile::tempdir().unwrap();
     let mut correct = std::collections::BTreeMap::new();
-    for condition in conditions().iter().filter(|c| !c.no_think) {
-        let run = out.path().join(format!("{}.jsonl", condition.name()));
-        sample_condition(&lineage, condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
-        let labels = out.path().join(format!("{}.labels.jsonl", condition.name()));
+    for condition in conditions(&lineage).iter().filter(|c| !c.no_think) {
+        let run = out.path().join(format!("{}.jsonl", condition.name));
+        sample_condition(condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
+        let labels = out.path().join(format!("{}.labels.jsonl", condition.name));
         label_sums(&run, settings.world_seed, settings.n, &labels).unwrap();
         let count: usize = std::fs::read_to_string(&labels)
             .unwrap()
@@ -102,10 +102,152 @@ fn the_committed_lineage_loads_generates_and_is_checked_by_the_verifier() {
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .map(|l| l["labels"].as_array().unwrap().iter().filter(|v| v.as_bool().unwrap()).count())
             .sum();
-        correct.insert(condition.name(), count);
+        correct.insert(condition.name.clone(), count);
     }
     // Trained checkpoints answer some problems right (24 outputs each); an untrained
     // network of this size essentially never does.
     let post_trained: usize = correct.iter().filter(|(name, _)| name.as_str() != "base").map(|(_, c)| c).sum();
     assert!(post_trained >= 10, "{correct:?}");
+}
+
+#[test]
+fn the_sweep_trains_its_arms_samples_and_reports_every_stage_with_intervals() {
+    let encoder = diversity_collapse::assets::Assets::locate()
+        .mpnet()
+        .expect("run scripts/setup: the sweep's analysis uses all-mpnet-base-v2");
+    let lineage = tempfile::tempdir().unwrap();
+    train(lineage.path());
+    let out = tempfile::tempdir().unwrap();
+    let figures = out.path().join("figures_out");
+    let sweep = || {
+        Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+            .args(["lab", "sweep", "--teachers", "1,3", "--n", "3", "--k", "3", "--bootstrap", "200", "--lineage"])
+            .arg(lineage.path())
+            .arg("--out")
+            .arg(out.path())
+            .arg("--figures-dir")
+            .arg(&figures)
+            .arg("--encoder")
+            .arg(&encoder)
+            .output()
+            .unwrap()
+    };
+    let first = sweep();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let csv = std::fs::read_to_string(out.path().join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("teachers,stage,task,value,ci_low,ci_high,n_prompts"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // 2 arms × 2 stages × (2 tasks + average).
+    assert_eq!(rows.len(), 12, "{csv}");
+    for row in &rows {
+        let value: f64 = row[3].parse().unwrap();
+        if let (Ok(low), Ok(high)) = (row[4].parse::<f64>(), row[5].parse::<f64>()) {
+            assert!(low <= value && value <= high, "{row:?}");
+        }
+    }
+    assert!(rows.iter().any(|r| r[0] == "3" && r[1] == "dpo" && r[2] == "average"));
+    let accuracy = std::fs::read_to_string(out.path().join("sweep_accuracy.csv")).unwrap();
+    assert_eq!(accuracy.lines().count(), 1 + 5, "{accuracy}");
+    assert!(figures.join("diversity_vs_teachers.png").is_file());
+    assert!(figures.join("diversity_vs_teachers.svg").is_file());
+    let md = std::fs::read_to_string(out.path().join("sweep.md")).unwrap();
+    assert!(md.contains("figures_out/diversity_vs_teachers.png"), "{md}");
+
+    // A rerun keeps the trained arms and the sampled runs: the same tables again.
+    let weights = std::fs::read(out.path().join("checkpoints/t3_dpo/model.safetensors")).unwrap();
+    let second = sweep();
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(weights, std::fs::read(out.path().join("checkpoints/t3_dpo/model.safetensors")).unwrap());
+    assert_eq!(csv, std::fs::read_to_string(out.path().join("sweep.csv")).unwrap());
+
+    // An arm outside the world is refused before any work.
+    let bad = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["lab", "sweep", "--teachers", "16", "--lineage"])
+        .arg(lineage.path())
+        .arg("--out")
+        .arg(out.path().join("bad"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("teacher count 16"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
+/// Per-prompt accuracy@1 (share of correct samples) of a labels file, by input id.
+fn accuracy_by_prompt(labels: &Path) -> std::collections::BTreeMap<String, f64> {
+    std::fs::read_to_string(labels)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let labels = record["labels"].as_array().unwrap();
+            let correct = labels.iter().filter(|v| v.as_bool().unwrap()).count();
+            (record["input_id"].as_str().unwrap().to_owned(), correct as f64 / labels.len() as f64)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "slow: samples three committed checkpoints and embeds 2,304 outputs (release, scripts/test)"]
+fn on_the_committed_lineage_sft_narrows_the_open_ended_task_and_raises_accuracy() {
+    use diversity_collapse::lab::evaluate::sample_and_label;
+    use diversity_collapse::stats::{Bootstrap, BootstrapConfig};
+
+    let encoder = diversity_collapse::assets::Assets::locate().mpnet().expect("run scripts/setup");
+    let lineage = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/lineage");
+    let lab = LabConfig::of_lineage(&lineage).unwrap();
+    let chosen: Vec<_> =
+        conditions(&lineage).into_iter().filter(|c| !c.no_think && matches!(c.stage, "base" | "sft")).collect();
+    assert_eq!(chosen.len(), 3);
+    let settings = EvalSettings {
+        world_seed: lab.seed,
+        n: 24,
+        k: 16,
+        sampling: SamplingParams::STUDY,
+        seed: 1234,
+        max_new_tokens: lab.max_new_tokens,
+    };
+    let out = tempfile::tempdir().unwrap();
+    let toml = sample_and_label(&chosen, &settings, out.path(), "base and SFT", &mut || {}).unwrap();
+    let analysis = out.path().join("analysis");
+    let status = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["analyze", "--lineage"])
+        .arg(&toml)
+        .arg("--out")
+        .arg(&analysis)
+        .arg("--encoder")
+        .arg(&encoder)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+
+    // SBERT diversity on the open-ended task: the paired interval of the SFT change
+    // (percent of Base) lies below zero for both compositions.
+    let attribution = std::fs::read_to_string(analysis.join("stage_attribution.csv")).unwrap();
+    for quantity in ["think_sft", "instruct_sft"] {
+        let row: Vec<&str> = attribution
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[0] == "lab_describe" && r[1] == quantity)
+            .unwrap_or_else(|| panic!("no {quantity} row in\n{attribution}"));
+        let (value, high): (f64, f64) = (row[2].parse().unwrap(), row[4].parse().unwrap());
+        assert!(value < 0.0 && high < 0.0, "{quantity}: {row:?}");
+    }
+
+    // Accuracy@1 on the verifiable task: the paired interval of SFT − Base excludes zero.
+    let base = accuracy_by_prompt(&out.path().join("labels/base.jsonl"));
+    for name in ["sft_think", "sft_instruct"] {
+        let sft = accuracy_by_prompt(&out.path().join(format!("labels/{name}.jsonl")));
+        let differences: Vec<f64> = base.iter().map(|(id, b)| sft[id] - b).collect();
+        let interval = Bootstrap::new(BootstrapConfig::default())
+            .interval(differences.len(), |indices| {
+                indices.iter().map(|&i| differences[i]).sum::<f64>() / indices.len() as f64
+            })
+            .unwrap();
+        assert!(interval.low > 0.0, "{name}: accuracy change {interval:?}");
+    }
 }
