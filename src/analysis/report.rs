@@ -43,7 +43,7 @@ pub enum ReportError {
 }
 
 pub(crate) fn write(path: &Path, text: &str) -> Result<(), ReportError> {
-    std::fs::write(path, text).map_err(|source| ReportError::Io { path: path.to_owned(), source })
+    crate::data::atomic::write(path, text).map_err(|source| ReportError::Io { path: path.to_owned(), source })
 }
 
 /// A CSV number: shortest round-trip text, empty for NaN.

@@ -233,7 +233,7 @@ fn measure_lineage<B: Backend>(
         progress.finish_and_clear();
         let mut frame = measured_table(&rows, &run.display().to_string())?.frame().clone();
         write_parquet(&mut frame, &parquet)?;
-        std::fs::write(&key_file, serde_json::to_string_pretty(&key)? + "\n")
+        crate::data::atomic::write(&key_file, serde_json::to_string_pretty(&key)? + "\n")
             .with_context(|| key_file.display().to_string())?;
         frames.push(frame);
     }
@@ -256,9 +256,8 @@ fn reuse(parquet: &Path, key_file: &Path, key: &serde_json::Value) -> Option<Dat
 
 /// Writes a parquet file atomically (temporary file, then rename).
 fn write_parquet(frame: &mut DataFrame, path: &Path) -> anyhow::Result<()> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let mut temporary = tempfile::NamedTempFile::new_in(folder)?;
-    ParquetWriter::new(&mut temporary).finish(frame)?;
-    temporary.persist(path).with_context(|| path.display().to_string())?;
-    Ok(())
+    crate::data::atomic::write_with(path, |file| {
+        ParquetWriter::new(file).finish(frame).map(|_| ()).map_err(std::io::Error::other)
+    })
+    .with_context(|| path.display().to_string())
 }

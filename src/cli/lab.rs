@@ -9,7 +9,7 @@
 //! 2. samples K outputs per evaluation prompt of both lab tasks from the base and every
 //!    arm into `OUT/runs/` (resumable), labels the verifiable task;
 //! 3. runs the whole analysis on the sweep as a lineage (`OUT/report.md`, tables,
-//!    figures) and writes `OUT/sweep.csv`, `OUT/sweep_accuracy.csv`, `OUT/sweep.md` and
+//!    `OUT/figures/`) and writes `OUT/sweep.csv`, `OUT/sweep_accuracy.csv`, `OUT/sweep.md` and
 //!    `FIGURES/diversity_vs_teachers.png|svg`; `OUT/sweep.json` records the plan, the
 //!    lab configuration, the training logs and the time of each phase.
 
@@ -19,7 +19,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::demo::{Timings, copy_figures, prompt_bar};
+use super::demo::{Timings, prompt_bar};
 use crate::generate::sampling::SamplingParams;
 use crate::lab::evaluate::{EvalSettings, sample_and_label};
 use crate::lab::lineage::{LabConfig, PromptStyle, train_lineage};
@@ -182,7 +182,6 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             args.bootstrap.clone(),
         ))
     })?;
-    copy_figures(&out.join("figures"), &args.figures_dir)?;
     write_sweep(&plan, &results, out, &args.figures_dir)?;
 
     let record = serde_json::json!({

@@ -130,8 +130,6 @@ pub(crate) fn provenance_path(out: &Path) -> PathBuf {
 pub(crate) fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
-    let mut file = tempfile::NamedTempFile::new_in(folder).with_context(|| format!("writing {}", path.display()))?;
-    std::io::Write::write_all(&mut file, (serde_json::to_string_pretty(value)? + "\n").as_bytes())?;
-    file.persist(path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    crate::data::atomic::write(path, serde_json::to_string_pretty(value)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))
 }

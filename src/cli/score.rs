@@ -8,6 +8,11 @@
 //! Scores every prompt of a generation file (streamed; embeddings per prompt, each
 //! distinct text once) and writes the per-prompt table and, optionally, a summary with
 //! `per_input_mean` and `per_input_std` per metric.
+//!
+//! Crash-safe: each prompt's scores are appended to a journal beside the table
+//! (`.NAME.journal.jsonl`) and synced before the next prompt; a rerun after a crash
+//! resumes after the last durable row, and the tables are written atomically at the end
+//! (then the journal is removed).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,7 +22,7 @@ use burn::tensor::backend::Backend;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::GenerationSource;
+use crate::data::{GenerationSource, atomic};
 use crate::device::DeviceChoice;
 use crate::encoders::SentenceEncoder;
 use crate::encoders::cache::EmbeddingCache;
@@ -27,6 +32,7 @@ use crate::metrics::across_input::{
     AcrossInputCollector, AcrossInputSelection, MetricResult, REFERENCE_SEED, diversity_result,
 };
 use crate::metrics::ead::{EadConfig, ead};
+use crate::metrics::journal::{ScoreJournal, journal_path};
 use crate::metrics::nli::SentencePairSampler;
 use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
 use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
@@ -146,18 +152,62 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         Some(_) => Some(AcrossInputTasks::plan(&args.generations, args.skip_bad_lines)?),
         None => None,
     };
+    // Scores are journalled per prompt: a killed run resumes after its last durable row.
+    let journal_key = serde_json::json!({
+        "tool_version": crate::TOOL_VERSION,
+        "generations": sha256_file(&args.generations)?,
+        "skip_bad_lines": args.skip_bad_lines,
+        "model_name": model,
+        "metrics": metrics,
+        "ead_vocab": args.ead_vocab,
+        "encoder": encoder_hash,
+        "nli": args.nli_model.as_ref().map(|d| sha256_file(&d.join("model.safetensors"))).transpose()?,
+        "nli_max_length": args.nli_max_length,
+    });
+    let (mut journal, resume) = ScoreJournal::open(&journal_path(&args.out), &journal_key)?;
+    if resume.discarded {
+        tracing::warn!(
+            "{}: written with other settings or inputs; scoring from the start",
+            journal_path(&args.out).display()
+        );
+    }
+    if resume.resumed > 0 {
+        tracing::info!("resuming: {} prompts already scored", resume.resumed);
+    }
     let mut reader = GenerationSource::open(&args.generations, args.skip_bad_lines)?;
     let progress = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} scored {pos} prompts ({per_sec}) {elapsed_precise}")
             .expect("valid template"),
     );
     let mut rows = Vec::new();
-    for record in reader.by_ref() {
+    for (index, record) in reader.by_ref().enumerate() {
         let record = record?;
         if let Some(across) = &mut across {
             across.push(&record);
         }
-        rows.push(scorer.score(&record).with_context(|| format!("{}:{}", args.generations.display(), record.line))?);
+        let location = || format!("{}:{}", args.generations.display(), record.line);
+        match journal.resumed().get(index) {
+            Some(row) => {
+                if row.task != record.task || row.input_id != record.input_id {
+                    bail!(
+                        "{}: journal row {} is ({}, {}) but the generations hold ({}, {}); delete the journal",
+                        location(),
+                        index + 1,
+                        row.task,
+                        row.input_id,
+                        record.task,
+                        record.input_id
+                    );
+                }
+                scorer.skip(&record);
+                rows.push(row.clone());
+            }
+            None => {
+                let row = scorer.score(&record).with_context(location)?;
+                journal.append(&row)?;
+                rows.push(row);
+            }
+        }
         progress.inc(1);
     }
     progress.finish_and_clear();
@@ -171,7 +221,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
     write_scores(&rows, &args.out)?;
     if let (Some(path), Some(across)) = (&args.diversity_results, across) {
         let results = across.results(&rows, &model, metrics, encoder.as_ref(), args.batch_size, &scorer.ead)?;
-        std::fs::write(path, serde_json::to_string_pretty(&results)? + "\n")
+        atomic::write(path, serde_json::to_string_pretty(&results)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
     }
     tracing::info!("{} prompts scored into {}", rows.len(), args.out.display());
@@ -203,9 +253,10 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
             "metrics": metrics_json,
             "provenance": provenance,
         });
-        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+        atomic::write(path, serde_json::to_string_pretty(&summary)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    journal.finish()?;
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 //! * [`generations`]: generation JSONL (every key variant of the reference's readers),
 //!   streamed, deduplicated on (task, input_id), tolerant of a torn last line.
 //! * [`details`]: lighteval details parquet (raw outputs, think-stripped on reading).
+//! * [`atomic`]: whole-file writes a crash cannot tear (temporary file, sync, rename).
 
+pub mod atomic;
 pub mod details;
 pub mod generations;
 

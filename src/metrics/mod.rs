@@ -12,10 +12,12 @@
 //! * [`text`]: think-trace stripping and the NLI sentence splitter.
 //! * [`summary`]: `per_input_mean` / `per_input_std` as the reference aggregates them.
 //! * [`per_prompt`]: scoring generation records and the per-prompt table.
+//! * [`journal`]: per-prompt scores made durable as they are computed (resumable `score`).
 
 pub mod across_input;
 pub mod ead;
 pub mod eigen;
+pub mod journal;
 pub mod nli;
 pub mod per_prompt;
 pub mod sbert;

@@ -1,19 +1,19 @@
 //! Per-prompt scoring of generation records: the metrics of one prompt's outputs, and
 //! the per-prompt table written as parquet, CSV or JSONL.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SmallSetPolicy;
 use super::ead::{EadConfig, ead};
 use super::nli::{SentencePairSampler, nli_diversity};
 use super::sbert::{EmbeddingSet, sbert_diversity};
 use super::summary::{per_input_mean, per_input_std};
+use super::text::split_sentences;
 use super::vendi::{VendiVariant, vendi_score};
 use crate::data::generations::GenerationRecord;
 use crate::encoders::cache::EmbeddingCache;
@@ -63,7 +63,7 @@ impl std::str::FromStr for Metric {
 }
 
 /// The scores of one prompt. Metrics not requested are `None`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromptScores {
     /// Model name.
     pub model: String,
@@ -110,6 +110,15 @@ pub struct PromptScorer<'a, B: Backend> {
 }
 
 impl<B: Backend> PromptScorer<'_, B> {
+    /// Passes over a record scored by an earlier run: advances the NLI sentence-pair
+    /// stream exactly as scoring it would, so the prompts after it draw the same pairs.
+    pub fn skip(&mut self, record: &GenerationRecord) {
+        if self.metrics.contains(&Metric::Nli) && self.nli.is_some() && record.outputs.len() > 1 {
+            let sentences: Vec<Vec<String>> = record.outputs.iter().map(|o| split_sentences(o)).collect();
+            self.sampler.select(&sentences);
+        }
+    }
+
     /// The scores of one record. Embeddings are computed once per distinct text.
     pub fn score(&mut self, record: &GenerationRecord) -> Result<PromptScores, ScoreError> {
         let wants = |metric: Metric| self.metrics.contains(&metric);
@@ -184,11 +193,10 @@ pub fn write_scores(rows: &[PromptScores], path: &Path) -> Result<(), TableError
     let failed = |message: String| TableError::Write { path: path.to_owned(), message };
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match extension.as_str() {
-        "jsonl" => {
-            let file = File::create(path).map_err(|e| failed(e.to_string()))?;
+        "jsonl" => crate::data::atomic::write_with(path, |file| {
             let mut out = BufWriter::new(file);
             for row in rows {
-                let mut value = serde_json::to_value(row).map_err(|e| failed(e.to_string()))?;
+                let mut value = serde_json::to_value(row)?;
                 if let Some(map) = value.as_object_mut() {
                     let per_order = map.remove("ead_n");
                     for n in 0..5 {
@@ -196,19 +204,22 @@ pub fn write_scores(rows: &[PromptScores], path: &Path) -> Result<(), TableError
                         map.insert(format!("ead_{}", n + 1), v);
                     }
                 }
-                serde_json::to_writer(&mut out, &value).map_err(|e| failed(e.to_string()))?;
-                out.write_all(b"\n").map_err(|e| failed(e.to_string()))?;
+                serde_json::to_writer(&mut out, &value)?;
+                out.write_all(b"\n")?;
             }
-            out.flush().map_err(|e| failed(e.to_string()))
-        }
+            out.flush()
+        })
+        .map_err(|e| failed(e.to_string())),
         "csv" | "parquet" => {
             let mut frame = scores_frame(rows).map_err(|e| failed(e.to_string()))?;
-            let file = File::create(path).map_err(|e| failed(e.to_string()))?;
-            if extension == "csv" {
-                CsvWriter::new(file).finish(&mut frame).map_err(|e| failed(e.to_string()))
-            } else {
-                ParquetWriter::new(file).finish(&mut frame).map(|_| ()).map_err(|e| failed(e.to_string()))
-            }
+            crate::data::atomic::write_with(path, |file| {
+                if extension == "csv" {
+                    CsvWriter::new(file).finish(&mut frame).map_err(std::io::Error::other)
+                } else {
+                    ParquetWriter::new(file).finish(&mut frame).map(|_| ()).map_err(std::io::Error::other)
+                }
+            })
+            .map_err(|e| failed(e.to_string()))
         }
         _ => Err(TableError::Format(path.to_owned())),
     }

@@ -8,6 +8,7 @@ mod bootstrap_golden;
 mod chat_and_tokenizer_golden;
 mod code_canonical;
 mod correctness_cli;
+mod crash_safety;
 mod cruxeval_golden;
 mod diversity_results_golden;
 mod embed_cli;
