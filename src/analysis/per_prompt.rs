@@ -136,12 +136,14 @@ impl PerPromptTable {
     /// integers, floats or `True`/`False`. Errors name the line and field.
     pub fn from_reference_csv(path: &Path) -> Result<Self, PerPromptError> {
         let origin = path.display().to_string();
-        let raw = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .try_into_reader_with_file_path(Some(path.to_owned()))
-            .and_then(|reader| reader.finish())
-            .map_err(|source| PerPromptError::Read { path: path.to_owned(), source })?;
+        let raw = crate::data::polars_read(|| {
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .try_into_reader_with_file_path(Some(path.to_owned()))
+                .and_then(|reader| reader.finish())
+        })
+        .map_err(|source| PerPromptError::Read { path: path.to_owned(), source })?;
         let text = |name: &str| -> Result<Vec<Option<String>>, PerPromptError> {
             let column = raw.column(name).map_err(|_| PerPromptError::MissingColumn {
                 origin: origin.clone(),

@@ -251,7 +251,7 @@ fn reuse(parquet: &Path, key_file: &Path, key: &serde_json::Value) -> Option<Dat
         return None;
     }
     let file = std::fs::File::open(parquet).ok()?;
-    ParquetReader::new(file).finish().ok()
+    crate::data::read_parquet(file).ok()
 }
 
 /// Writes a parquet file atomically (temporary file, then rename).

@@ -20,8 +20,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::paper_reproduction::write_report;
+use crate::analysis::study::StudyResults;
 use crate::generate::sampling::SamplingParams;
-use crate::lab::evaluate::{EvalSettings, conditions, sample_and_label};
+use crate::lab::evaluate::{Condition, EvalSettings, conditions, sample_and_label};
 use crate::lab::lineage::LabConfig;
 use crate::lab::world::LabTask;
 
@@ -36,17 +37,65 @@ pub(crate) struct DemoArgs {
     /// Folder for figures.
     #[arg(long, default_value = "figures/demo")]
     figures_dir: PathBuf,
+    #[command(flatten)]
+    eval: LabEvalArgs,
+}
+
+/// How lab checkpoints are sampled and measured (`demo` and `lab sweep`).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LabEvalArgs {
     /// Evaluation prompts per task.
     #[arg(long, default_value_t = 24)]
-    n: usize,
+    pub(crate) n: usize,
     /// Samples per prompt.
     #[arg(long, default_value_t = 16)]
-    k: usize,
+    pub(crate) k: usize,
     /// sentence-transformers folder for SBERT and Vendi (default: the fetched all-mpnet-base-v2).
     #[arg(long)]
     encoder: Option<PathBuf>,
     #[command(flatten)]
     bootstrap: super::BootstrapArgs,
+}
+
+impl LabEvalArgs {
+    /// Samples `conditions` of the lab lineage configured by `lab` into `out` (run files,
+    /// labels, `lineage.toml` headed by `header`), then runs the whole analysis there;
+    /// each phase timed into `timings`.
+    pub(crate) fn sample_and_analyze(
+        &self,
+        lab: &LabConfig,
+        conditions: &[Condition],
+        out: &Path,
+        header: &str,
+        timings: &mut Timings,
+    ) -> anyhow::Result<StudyResults> {
+        let settings = EvalSettings {
+            world_seed: lab.seed,
+            n: self.n,
+            k: self.k,
+            sampling: SamplingParams::STUDY,
+            seed: 1234,
+            max_new_tokens: lab.max_new_tokens,
+        };
+        let lineage_path = timings.time("sampling and labelling", || {
+            let bar = ProgressBar::new((conditions.len() * LabTask::ALL.len() * self.n) as u64).with_style(
+                ProgressStyle::with_template("sampling {bar:30} {pos}/{len} prompts × {msg}, {elapsed}, ETA {eta}")
+                    .expect("valid template"),
+            );
+            bar.set_message(format!("{} samples", self.k));
+            let path = sample_and_label(conditions, &settings, out, header, &mut || bar.inc(1))?;
+            bar.finish_and_clear();
+            Ok(path)
+        })?;
+        timings.time("scoring and analysis", || {
+            super::analyze::analyze(&super::analyze::AnalyzeArgs::of_runs(
+                lineage_path.clone(),
+                out.to_owned(),
+                self.encoder.clone(),
+                self.bootstrap.clone(),
+            ))
+        })
+    }
 }
 
 /// Seconds per phase, in order.
@@ -74,31 +123,10 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         );
     }
     let lab = LabConfig::of_lineage(&args.lineage)?;
-    let (world_seed, max_new_tokens) = (lab.seed, lab.max_new_tokens);
-    let settings =
-        EvalSettings { world_seed, n: args.n, k: args.k, sampling: SamplingParams::STUDY, seed: 1234, max_new_tokens };
     let out = &args.analysis_dir;
     let mut timings = Timings::default();
-    let all = conditions(&args.lineage);
-
-    let lineage_path = timings.time("sampling and labelling", || {
-        let bar = prompt_bar((all.len() * LabTask::ALL.len() * args.n) as u64, args.k);
-        let path =
-            sample_and_label(&all, &settings, out, "The lab lineage as sampled by `divcollapse demo`.", &mut || {
-                bar.inc(1)
-            })?;
-        bar.finish_and_clear();
-        Ok(path)
-    })?;
-    timings.time("scoring and analysis", || {
-        let analyze = super::analyze::AnalyzeArgs::of_runs(
-            lineage_path.clone(),
-            out.clone(),
-            args.encoder.clone(),
-            args.bootstrap.clone(),
-        );
-        super::analyze::run(&analyze)
-    })?;
+    let header = "The lab lineage as sampled by `divcollapse demo`.";
+    args.eval.sample_and_analyze(&lab, &conditions(&args.lineage), out, header, &mut timings)?;
     copy_figures(&out.join("figures"), &args.figures_dir)?;
 
     timings.time("paper reproduction", || {
@@ -114,17 +142,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The progress bar of sampling: prompts done of `prompts`, `k` samples each.
-pub(crate) fn prompt_bar(prompts: u64, k: usize) -> ProgressBar {
-    let bar = ProgressBar::new(prompts).with_style(
-        ProgressStyle::with_template("sampling {bar:30} {pos}/{len} prompts × {msg}, {elapsed}, ETA {eta}")
-            .expect("valid template"),
-    );
-    bar.set_message(format!("{k} samples"));
-    bar
-}
-
-pub(crate) fn copy_figures(from: &Path, to: &Path) -> anyhow::Result<()> {
+fn copy_figures(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to).with_context(|| to.display().to_string())?;
     for entry in std::fs::read_dir(from).with_context(|| from.display().to_string())? {
         let path = entry?.path();

@@ -19,13 +19,10 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::demo::{Timings, prompt_bar};
-use crate::generate::sampling::SamplingParams;
-use crate::lab::evaluate::{EvalSettings, sample_and_label};
+use super::demo::{LabEvalArgs, Timings};
 use crate::lab::lineage::{LabConfig, PromptStyle, train_lineage};
 use crate::lab::sweep::{STANDARD_TEACHER_COUNTS, SweepPlan, sweep_conditions, train_sweep};
 use crate::lab::sweep_report::write_sweep;
-use crate::lab::world::LabTask;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LabCommand {
@@ -74,17 +71,8 @@ pub(crate) struct SweepArgs {
     /// Prompt style of the SFT data.
     #[arg(long, value_enum, default_value = "think")]
     style: SweepStyle,
-    /// Evaluation prompts per task.
-    #[arg(long, default_value_t = 24)]
-    n: usize,
-    /// Samples per prompt.
-    #[arg(long, default_value_t = 16)]
-    k: usize,
-    /// sentence-transformers folder for SBERT and Vendi (default: the fetched all-mpnet-base-v2).
-    #[arg(long)]
-    encoder: Option<PathBuf>,
     #[command(flatten)]
-    bootstrap: super::BootstrapArgs,
+    eval: LabEvalArgs,
 }
 
 pub(crate) fn run(command: &LabCommand) -> anyhow::Result<()> {
@@ -152,44 +140,17 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         Ok(logs)
     })?;
 
-    let settings = EvalSettings {
-        world_seed: lab.seed,
-        n: args.n,
-        k: args.k,
-        sampling: SamplingParams::STUDY,
-        seed: 1234,
-        max_new_tokens: lab.max_new_tokens,
-    };
     let conditions = sweep_conditions(&args.lineage, &checkpoints, &plan);
-    let lineage_path = timings.time("sampling and labelling", || {
-        let bar = prompt_bar((conditions.len() * LabTask::ALL.len() * args.n) as u64, args.k);
-        let path = sample_and_label(
-            &conditions,
-            &settings,
-            out,
-            "The lab sweep as sampled by `divcollapse lab sweep`.",
-            &mut || bar.inc(1),
-        )?;
-        bar.finish_and_clear();
-        Ok(path)
-    })?;
-
-    let results = timings.time("scoring and analysis", || {
-        super::analyze::analyze(&super::analyze::AnalyzeArgs::of_runs(
-            lineage_path.clone(),
-            out.clone(),
-            args.encoder.clone(),
-            args.bootstrap.clone(),
-        ))
-    })?;
+    let header = "The lab sweep as sampled by `divcollapse lab sweep`.";
+    let results = args.eval.sample_and_analyze(&lab, &conditions, out, header, &mut timings)?;
     write_sweep(&plan, &results, out, &args.figures_dir)?;
 
     let record = serde_json::json!({
         "tool_version": crate::TOOL_VERSION,
         "plan": plan,
         "lab_config": lab,
-        "n": args.n,
-        "k": args.k,
+        "n": args.eval.n,
+        "k": args.eval.k,
         "stages": logs,
         "timings": timings,
     });

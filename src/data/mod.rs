@@ -15,6 +15,21 @@ use std::path::Path;
 
 use generations::{GenerationReader, GenerationRecord, ReadReport};
 
+/// Runs a polars reader. polars panics on some malformed files (an unbalanced CSV quote,
+/// a corrupt parquet page) instead of returning an error; that panic becomes an error
+/// like the others.
+pub fn polars_read<T>(read: impl FnOnce() -> polars::prelude::PolarsResult<T>) -> polars::prelude::PolarsResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(polars::prelude::PolarsError::ComputeError("the file is malformed (the decoder failed on it)".into()))
+    })
+}
+
+/// Reads a whole parquet file (see [`polars_read`]).
+pub fn read_parquet(file: File) -> Result<polars::prelude::DataFrame, String> {
+    use polars::prelude::{ParquetReader, SerReader};
+    polars_read(|| ParquetReader::new(file).finish()).map_err(|e| e.to_string())
+}
+
 /// Errors opening or reading a generation source.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

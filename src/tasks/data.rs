@@ -170,7 +170,7 @@ pub fn read_documents(path: &Path) -> Result<Vec<Value>, TaskDataError> {
 fn read_parquet(path: &Path) -> Result<Vec<Value>, TaskDataError> {
     let bad = |problem: String| TaskDataError::Bad { path: path.to_owned(), line: 0, problem };
     let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
-    let frame = ParquetReader::new(file).finish().map_err(|e| bad(format!("cannot read parquet: {e}")))?;
+    let frame = crate::data::read_parquet(file).map_err(|e| bad(format!("cannot read parquet: {e}")))?;
     let mut rows: Vec<Map<String, Value>> = vec![Map::new(); frame.height()];
     for column in frame.get_columns() {
         let values = series_to_json(column.as_materialized_series())

@@ -12,6 +12,7 @@ mod crash_safety;
 mod cruxeval_golden;
 mod diversity_results_golden;
 mod embed_cli;
+mod fuzz_readers;
 mod generate_cli;
 mod generate_engine;
 mod ifeval_golden;
