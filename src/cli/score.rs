@@ -152,24 +152,28 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         Some(_) => Some(AcrossInputTasks::plan(&args.generations, args.skip_bad_lines)?),
         None => None,
     };
+    // Hashed once: the journal key and the summary's provenance both record them.
+    let generations_hash = sha256_file(&args.generations)?;
+    let nli_hash = match (&args.nli_model, metrics.contains(&Metric::Nli)) {
+        (Some(dir), true) => Some(sha256_file(&dir.join("model.safetensors"))?),
+        _ => None,
+    };
     // Scores are journalled per prompt: a killed run resumes after its last durable row.
     let journal_key = serde_json::json!({
         "tool_version": crate::TOOL_VERSION,
-        "generations": sha256_file(&args.generations)?,
+        "generations": &generations_hash,
         "skip_bad_lines": args.skip_bad_lines,
         "model_name": model,
         "metrics": metrics,
         "ead_vocab": args.ead_vocab,
         "encoder": encoder_hash,
-        "nli": args.nli_model.as_ref().map(|d| sha256_file(&d.join("model.safetensors"))).transpose()?,
+        "nli": &nli_hash,
         "nli_max_length": args.nli_max_length,
     });
-    let (mut journal, resume) = ScoreJournal::open(&journal_path(&args.out), &journal_key)?;
+    let journal_file = journal_path(&args.out);
+    let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
     if resume.discarded {
-        tracing::warn!(
-            "{}: written with other settings or inputs; scoring from the start",
-            journal_path(&args.out).display()
-        );
+        tracing::warn!("{}: written with other settings or inputs; scoring from the start", journal_file.display());
     }
     if resume.resumed > 0 {
         tracing::info!("resuming: {} prompts already scored", resume.resumed);
@@ -231,12 +235,12 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
             metrics_json.insert(serde_json::to_value(metric)?.as_str().unwrap_or_default().to_owned(), summary);
         }
         let mut provenance = Provenance::new("divcollapse score")
-            .input("generations", sha256_file(&args.generations)?)
+            .input("generations", &generations_hash)
             .parameter("metrics", &args.metrics)
             .parameter("ead_vocab", args.ead_vocab);
-        if let (Some(dir), true) = (&args.nli_model, metrics.contains(&Metric::Nli)) {
+        if let Some(hash) = &nli_hash {
             provenance = provenance
-                .input("nli model.safetensors", sha256_file(&dir.join("model.safetensors"))?)
+                .input("nli model.safetensors", hash)
                 .parameter("nli_max_length", args.nli_max_length)
                 .parameter("nli_sampling", "random.Random(1234), per-input pass only, prompts in file order");
         }

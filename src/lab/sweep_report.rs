@@ -102,12 +102,7 @@ pub fn sweep_accuracy(plan: &SweepPlan, results: &StudyResults) -> Vec<SweepAccu
 /// The figure: one panel per task (and the average), the change at SFT and at DPO
 /// against the number of teachers, with interval bands.
 pub fn sweep_figure(plan: &SweepPlan, rows: &[SweepRow]) -> StageTrajectoryFigure {
-    let mut tasks: Vec<&str> = Vec::new();
-    for row in rows {
-        if !tasks.contains(&row.task.as_str()) {
-            tasks.push(&row.task);
-        }
-    }
+    let tasks = row_tasks(rows);
     let panels = tasks
         .iter()
         .map(|task| {
@@ -191,12 +186,7 @@ fn markdown(plan: &SweepPlan, rows: &[SweepRow], accuracy: &[SweepAccuracy], ste
     );
     let figure = relative_to(&stem.with_extension("png"), out);
     let _ = writeln!(md, "![diversity change against teachers]({figure})\n");
-    let mut tasks: Vec<&str> = Vec::new();
-    for row in rows {
-        if !tasks.contains(&row.task.as_str()) {
-            tasks.push(&row.task);
-        }
-    }
+    let tasks = row_tasks(rows);
     let _ = writeln!(md, "| teachers | stage | {} |", tasks.join(" | "));
     let _ = writeln!(md, "|---:|---|{}", "---:|".repeat(tasks.len()));
     for &teachers in &plan.teacher_counts {
@@ -220,4 +210,15 @@ fn markdown(plan: &SweepPlan, rows: &[SweepRow], accuracy: &[SweepAccuracy], ste
         }
     }
     md
+}
+
+/// The tasks of `rows` in order of first appearance (the study's order, then `average`).
+fn row_tasks(rows: &[SweepRow]) -> Vec<&str> {
+    let mut tasks: Vec<&str> = Vec::new();
+    for row in rows {
+        if !tasks.contains(&row.task.as_str()) {
+            tasks.push(&row.task);
+        }
+    }
+    tasks
 }
