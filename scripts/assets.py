@@ -24,7 +24,6 @@ Environment:
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import io
 import json

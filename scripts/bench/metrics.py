@@ -13,30 +13,26 @@ their repository (`--reference-src`, github.com/ckarouzos/where-diversity-collap
 prompt's torch tensor. Each side reports the median of `--repeats` passes; the sides
 alternate over `--rounds`. The per-prompt values of both sides are compared.
 
-Run from the repository root with the pinned reference environment
-(tests/golden/requirements-ref.txt):
+Run from the repository root with the reference environment (scripts/bench/setup-reference):
 
-    /path/to/venv/bin/python scripts/bench/metrics.py --reference-src /path/to/where-diversity-collapses
+    .bench/venv/bin/python scripts/bench/metrics.py --reference-src .bench/where-diversity-collapses
 
 Appends one row per metric to analysis/benchmarks/results.csv.
 """
 
 import argparse
-import csv
-import datetime
 import gzip
 import json
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, RESULTS, build_bench, cargo_bench, machine, report  # noqa: E402
 
 
 def real_texts(assets: Path) -> list[str]:
@@ -86,7 +82,7 @@ def main() -> int:
     parser.add_argument("--dim", type=int, default=768)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--results", type=Path, default=REPO / "analysis/benchmarks/results.csv")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     sys.path.insert(0, str(args.reference_src / "src"))
     sys.path.insert(0, str(args.reference_src / "src" / "evaluation"))
@@ -101,8 +97,7 @@ def main() -> int:
     tensors = [torch.from_numpy(flat[i * args.k:(i + 1) * args.k]) for i in range(args.prompts)]
     ead_calculator = EADDiversityCalculator((1, 2, 3, 4, 5), vocab_size=50257)
 
-    print("building the benchmark (release)...", flush=True)
-    subprocess.run(["cargo", "build", "--release", "--bench", "metrics"], check=True, cwd=REPO)
+    build_bench("metrics")
     metrics = ("ead", "sbert", "vendi", "sbert_and_vendi")
     ours_times = {m: [] for m in metrics}
     reference_times = {m: [] for m in metrics}
@@ -111,12 +106,8 @@ def main() -> int:
         texts_path.write_text(json.dumps(prompts))
         flat.astype("<f4").tofile(embeddings_path)
         for round_ in range(args.rounds):
-            result = subprocess.run(
-                ["cargo", "bench", "--quiet", "--bench", "metrics", "--", "--texts", str(texts_path),
-                 "--embeddings", str(embeddings_path), "--dim", str(args.dim), "--repeats", str(args.repeats)],
-                check=True, capture_output=True, text=True, cwd=REPO,
-            )
-            ours = json.loads(result.stdout.strip().splitlines()[-1])
+            ours = cargo_bench("metrics", ["--texts", str(texts_path), "--embeddings", str(embeddings_path),
+                                           "--dim", str(args.dim), "--repeats", str(args.repeats)])
             passes = [reference_pass(ead_calculator, SentenceBERTDiversityCalculator, prompts, tensors)
                       for _ in range(args.repeats)]
             for metric in ours_times:
@@ -130,22 +121,12 @@ def main() -> int:
                 f"{m} ours {ours_times[m][-1]:.4f} s / reference {reference_times[m][-1]:.4f} s" for m in ours_times),
                 flush=True)
     reference_values = passes[-1][1]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads)"
-    new = not args.results.exists()
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.results, "a", newline="") as handle:
-        writer = csv.writer(handle)
-        if new:
-            writer.writerow(["benchmark", "ours_median_s", "reference_median_s", "ratio", "machine", "date"])
-        for metric in ours_times:
-            pairs = [] if metric == "sbert_and_vendi" else list(zip(ours["values"][metric], reference_values[metric]))
-            worst = max((abs(a - b) for a, b in pairs), default=0.0)
-            ours_median, reference_median = statistics.median(ours_times[metric]), statistics.median(reference_times[metric])
-            ratio = ours_median / reference_median
-            print(f"{metric}: ours {ours_median:.4f} s, reference {reference_median:.4f} s, "
-                  f"time ratio ours/reference {ratio:.4f} ({1 / ratio:.0f}x faster); max |difference| {worst:.2e}")
-            writer.writerow([f"{metric}_per_input_{args.prompts}x{args.k}", f"{ours_median:.5f}", f"{reference_median:.5f}",
-                             f"{ratio:.5f}", machine, datetime.date.today().isoformat()])
+    text = machine(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    for metric in ours_times:
+        pairs = [] if metric == "sbert_and_vendi" else list(zip(ours["values"][metric], reference_values[metric]))
+        worst = max((abs(a - b) for a, b in pairs), default=0.0)
+        report(f"{metric}_per_input_{args.prompts}x{args.k}", ours_times[metric], reference_times[metric], text,
+               args.results, f"max |difference| {worst:.2e}" if pairs else "")
     return 0
 
 

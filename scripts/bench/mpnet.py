@@ -10,18 +10,15 @@ Run from the repository root with a Python that has sentence-transformers (the p
 reference environment, tests/golden/requirements-ref.txt):
 
     cargo build --release --bin divcollapse
-    /path/to/venv/bin/python scripts/bench/mpnet.py --ours target/release/divcollapse
+    .bench/venv/bin/python scripts/bench/mpnet.py
 
 Appends a row to analysis/benchmarks/results.csv.
 """
 
 import argparse
-import csv
-import datetime
 import gzip
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, RESULTS, machine, report  # noqa: E402
 
 
 def texts(assets: Path, count: int) -> list[str]:
@@ -66,11 +64,11 @@ def run_reference(encoder: Path, items: list[str]) -> tuple[float, list]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ours", required=True, help="the divcollapse binary")
+    parser.add_argument("--ours", default=str(REPO / "target/release/divcollapse"), help="the divcollapse binary")
     parser.add_argument("--assets", type=Path, default=Path(os.environ.get("DIVCOLLAPSE_ASSETS", REPO / "assets")))
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--results", type=Path, default=REPO / "analysis/benchmarks/results.csv")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     import torch
 
@@ -88,19 +86,11 @@ def main() -> int:
             print(f"round {round_ + 1}: ours {ours[-1]:.1f} s, sentence-transformers {reference[-1]:.1f} s", flush=True)
     worst = max(abs(a - b) for u, v in zip(ours_vectors, reference_vectors) for a, b in zip(u, v))
     ours_median, reference_median = statistics.median(ours), statistics.median(reference)
-    ratio = ours_median / reference_median
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads)"
-    print(f"{len(items)} texts: ours {ours_median:.1f} s ({len(items) / ours_median:.1f}/s), "
-          f"sentence-transformers {reference_median:.1f} s ({len(items) / reference_median:.1f}/s), "
-          f"time ratio ours/reference {ratio:.2f}; max |difference| {worst:.2e}")
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    new = not args.results.exists()
-    with open(args.results, "a", newline="") as handle:
-        writer = csv.writer(handle)
-        if new:
-            writer.writerow(["benchmark", "ours_median_s", "reference_median_s", "ratio", "machine", "date"])
-        writer.writerow([f"mpnet_embed_{len(items)}_texts", f"{ours_median:.3f}", f"{reference_median:.3f}",
-                         f"{ratio:.3f}", machine, datetime.date.today().isoformat()])
+    print(f"{len(items)} texts: ours {len(items) / ours_median:.1f}/s, "
+          f"sentence-transformers {len(items) / reference_median:.1f}/s")
+    report(f"mpnet_embed_{len(items)}_texts", ours, reference,
+           machine(f"torch {torch.__version__} ({torch.get_num_threads()} threads)"), args.results,
+           f"max |difference| {worst:.2e}")
     return 0
 
 

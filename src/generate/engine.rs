@@ -9,6 +9,7 @@
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{FloatDType, Int, Tensor, TensorData};
+use rayon::prelude::*;
 
 use super::chat::{ChatMessage, ChatTemplate, ChatTemplateError, suppress_thinking};
 use super::sampling::{SampleStream, SamplingParams, sample_token};
@@ -195,9 +196,9 @@ impl<B: Backend> Generator<B> {
             for step in 0..settings.max_new_tokens {
                 let mut next = Vec::with_capacity(active.len());
                 let mut still = Vec::with_capacity(active.len());
-                for (row, &local) in active.iter().enumerate() {
+                let drawn = draw_tokens(&logits, &active, &mut streams, &settings.sampling);
+                for (row, (&local, token)) in active.iter().zip(drawn).enumerate() {
                     let sample = group[local];
-                    let token = sample_token(&logits[row], &settings.sampling, &mut streams[local]);
                     if self.stop_ids.contains(&token) {
                         finish[sample] = Some(FinishReason::Eos);
                         continue;
@@ -241,6 +242,24 @@ impl<B: Backend> Generator<B> {
         let outputs = texts.iter().map(|t| strip_cot(t)).collect();
         Ok(PromptSamples { model_input, raw_outputs: texts, outputs, finish_reasons, n_tokens })
     }
+}
+
+/// Draws the next token of every active sample, in parallel: row `r` of `logits` belongs
+/// to sample `active[r]` (ascending) and draws from `streams[active[r]]`. Each sample has
+/// its own stream, so the tokens do not depend on the thread count.
+fn draw_tokens(
+    logits: &[Vec<f32>],
+    active: &[usize],
+    streams: &mut [SampleStream],
+    sampling: &SamplingParams,
+) -> Vec<u32> {
+    let mut wanted = active.iter().peekable();
+    let active_streams: Vec<&mut SampleStream> = streams
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(index, stream)| wanted.next_if_eq(&&index).map(|_| stream))
+        .collect();
+    logits.par_iter().zip(active_streams).map(|(row, stream)| sample_token(row, sampling, stream)).collect()
 }
 
 /// Byte offset of the earliest stop sequence in `text`.

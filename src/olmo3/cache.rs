@@ -152,6 +152,12 @@ impl<B: Backend> KvCache<B> {
 
 /// Writes the last `min(T, capacity)` new tokens into their ring slots (at most two
 /// contiguous runs, since the slots wrap at most once).
+///
+/// The ring is not allocated whole: position p lives in slot p mod capacity, so while
+/// every position is below the capacity the slots in use are a prefix of length
+/// max position + 1, and the ring grows to that. A short sequence then attends over its
+/// own keys, not over thousands of empty slots. The ring is taken out of `state` while
+/// it is written, so that its tensors are not shared and the slices are written in place.
 fn write_ring<B: Backend>(
     state: &mut Option<CachedKeys<B>>,
     capacity: usize,
@@ -160,23 +166,105 @@ fn write_ring<B: Backend>(
     positions: &[usize],
 ) {
     let [batch, heads, count, width] = keys.dims();
-    let ring = state.get_or_insert_with(|| CachedKeys {
-        keys: Tensor::<B, 4>::zeros([batch, heads, capacity, width], &keys.device()).cast(keys.dtype()),
-        values: Tensor::<B, 4>::zeros([batch, heads, capacity, width], &values.device()).cast(values.dtype()),
-        positions: vec![None; capacity],
+    let needed = positions.iter().max().map_or(0, |&p| p + 1).min(capacity);
+    let empty_slots = |slots: usize, like: &Tensor<B, 4>| {
+        Tensor::<B, 4>::zeros([batch, heads, slots, width], &like.device()).cast(like.dtype())
+    };
+    let mut ring = state.take().unwrap_or_else(|| CachedKeys {
+        keys: empty_slots(needed, &keys),
+        values: empty_slots(needed, &values),
+        positions: vec![None; needed],
     });
+    let length = ring.positions.len();
+    if length < needed {
+        ring.keys = Tensor::cat(vec![ring.keys, empty_slots(needed - length, &keys)], 2);
+        ring.values = Tensor::cat(vec![ring.values, empty_slots(needed - length, &values)], 2);
+        ring.positions.resize(needed, None);
+    }
     let kept = count.min(capacity);
     let mut offset = count - kept; // index into the new tokens
     while offset < count {
         let slot = positions[offset] % capacity;
         let run = (capacity - slot).min(count - offset);
         let source = |t: &Tensor<B, 4>| t.clone().narrow(2, offset, run);
-        ring.keys = ring.keys.clone().slice_assign([0..batch, 0..heads, slot..slot + run, 0..width], source(&keys));
-        ring.values =
-            ring.values.clone().slice_assign([0..batch, 0..heads, slot..slot + run, 0..width], source(&values));
+        ring.keys = ring.keys.slice_assign([0..batch, 0..heads, slot..slot + run, 0..width], source(&keys));
+        ring.values = ring.values.slice_assign([0..batch, 0..heads, slot..slot + run, 0..width], source(&values));
         for i in 0..run {
             ring.positions[slot + i] = Some(positions[offset + i]);
         }
         offset += run;
+    }
+    *state = Some(ring);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use burn::tensor::Tensor;
+
+    use super::*;
+    use crate::device::Cpu;
+
+    /// One sliding layer with a window of `window` tokens, 1 head of width 2.
+    fn config(window: usize) -> Olmo3Config {
+        let json = format!(
+            r#"{{"vocab_size": 8, "hidden_size": 2, "intermediate_size": 4, "num_hidden_layers": 1,
+                "num_attention_heads": 1, "max_position_embeddings": 64, "sliding_window": {window},
+                "layer_types": ["sliding_attention"], "rope_theta": 10000.0, "rms_norm_eps": 1e-6}}"#
+        );
+        Olmo3Config::from_json_str(&json, Path::new("config.json")).expect("a valid config")
+    }
+
+    /// Keys of `count` tokens whose values are their positions.
+    fn keys(start: usize, count: usize) -> Tensor<Cpu, 4> {
+        let data: Vec<f32> = (start..start + count).flat_map(|p| [p as f32, p as f32]).collect();
+        Tensor::<Cpu, 1>::from_floats(data.as_slice(), &Default::default()).reshape([1, 1, count, 2])
+    }
+
+    /// Feeds tokens in chunks; returns (slots attended, positions attended) after each chunk.
+    fn run(window: usize, chunks: &[usize]) -> Vec<(usize, Vec<usize>)> {
+        let mut cache = KvCache::<Cpu>::new(&config(window));
+        let mut out = Vec::new();
+        let mut seen = 0;
+        for &count in chunks {
+            let positions: Vec<usize> = (seen..seen + count).collect();
+            let attended = cache.update(0, keys(seen, count), keys(seen, count), &positions);
+            let values: Vec<f32> = attended.keys.clone().into_data().to_vec().expect("f32");
+            // Every attended slot with a position holds that token's key.
+            for (slot, position) in attended.positions.iter().enumerate() {
+                if let Some(p) = position {
+                    assert_eq!(values[2 * slot], *p as f32, "slot {slot}");
+                }
+            }
+            let mut visible: Vec<usize> = attended.positions.iter().flatten().copied().collect();
+            visible.sort_unstable();
+            out.push((attended.positions.len(), visible));
+            seen += count;
+        }
+        out
+    }
+
+    #[test]
+    fn a_short_sequence_attends_only_over_its_own_keys_under_a_long_window() {
+        let steps = run(4096, &[5, 1, 1]);
+        assert_eq!(steps[0], (5, (0..5).collect()));
+        // The ring holds 5 then 6 keys; the new key is appended for attention.
+        assert_eq!(steps[1], (6, (0..6).collect()));
+        assert_eq!(steps[2], (7, (0..7).collect()));
+    }
+
+    #[test]
+    fn the_ring_keeps_the_last_window_minus_one_keys_once_full() {
+        // Window 4: the ring keeps 3 keys; each step attends over them and the new one.
+        let steps = run(4, &[2, 1, 1, 1, 6, 1]);
+        assert_eq!(steps[0].1, vec![0, 1]);
+        assert_eq!(steps[1].1, vec![0, 1, 2]);
+        assert_eq!(steps[2].1, vec![0, 1, 2, 3]);
+        assert_eq!(steps[3].1, vec![1, 2, 3, 4]);
+        // A chunk longer than the ring: the old keys and all new ones are offered (the mask
+        // limits each query to its window), then only the last 3 are kept.
+        assert_eq!(steps[4].1, (2..11).collect::<Vec<_>>());
+        assert_eq!(steps[5], (4, vec![8, 9, 10, 11]));
     }
 }

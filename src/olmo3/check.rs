@@ -33,7 +33,7 @@ pub const BF16_MIN_ARGMAX_AGREEMENT: f64 = 0.9;
 /// The result of one fixture.
 #[derive(Debug, Clone, Serialize)]
 pub struct FixtureCheck {
-    /// Fixture folder name.
+    /// Name of the checkpoint folder.
     pub fixture: String,
     /// `f32` or `bf16`.
     pub dtype: String,
@@ -151,7 +151,7 @@ pub fn check_fixture<B: Backend>(
 /// a short prompt, in tokens per second (all sequences counted).
 #[derive(Debug, Clone, Serialize)]
 pub struct Throughput {
-    /// Fixture folder name.
+    /// Name of the checkpoint folder.
     pub fixture: String,
     /// `f32` or `bf16`.
     pub dtype: String,

@@ -27,6 +27,7 @@ mod pyrandom_golden;
 mod qfd_cli;
 mod roberta_nli_golden;
 mod sandbox_containment;
+mod scale;
 mod score_cli;
 mod tasks_data;
 mod tasks_golden;
