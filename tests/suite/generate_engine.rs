@@ -98,3 +98,52 @@ fn bad_prompts_give_clear_errors() {
     let out = generator.generate("t", "What is 2+2?", &think).unwrap();
     assert!(out.model_input.ends_with("<think>\n</think>\n"), "{:?}", out.model_input);
 }
+
+/// Greedy generation on chat-formatted prompts equals transformers end to end: the
+/// built-in Instruct template's rendering, the prompt's token ids, and the decoded text
+/// and length of every continuation (`tests/golden/generate/make_chat_greedy.py`: the
+/// same tokenizer file and checkpoint, `apply_chat_template` and `generate` with
+/// `do_sample=False`).
+#[test]
+fn greedy_chat_generation_equals_transformers_end_to_end() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/golden/generate/chat_greedy.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root.join("tests/golden/olmo3/mha_legacy")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    std::fs::copy(root.join("tests/golden/generate/tokenizer.json"), dir.path().join("tokenizer.json")).unwrap();
+    let tokenizer = TextTokenizer::from_file(&dir.path().join("tokenizer.json")).unwrap();
+    let model = load_olmo3::<Cpu>(dir.path(), &Default::default(), FloatDType::F32).unwrap();
+    let generator = Generator::new(model, tokenizer, Some(ChatTemplate::olmo3_instruct()), Default::default());
+    let settings = GenerationSettings {
+        k: 1,
+        batch_size: 1,
+        sampling: SamplingParams::GREEDY,
+        seed: 0,
+        max_new_tokens: golden["max_new_tokens"].as_u64().unwrap() as usize,
+        no_think: false,
+        stop_sequences: Vec::new(),
+        task: "golden".to_owned(),
+    };
+    let cases = golden["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for case in cases {
+        let prompt = case["prompt"].as_str().unwrap();
+        let samples = generator.generate("golden", prompt, &settings).unwrap();
+        assert_eq!(samples.model_input, case["rendered"].as_str().unwrap(), "{prompt}");
+        let prompt_ids: Vec<u32> =
+            case["prompt_ids"].as_array().unwrap().iter().map(|id| id.as_u64().unwrap() as u32).collect();
+        assert_eq!(generator.tokenizer.encode(&samples.model_input).unwrap(), prompt_ids, "{prompt}");
+        assert_eq!(samples.raw_outputs[0], case["text"].as_str().unwrap(), "{prompt}");
+        let generated = case["generated_ids"].as_array().unwrap().len();
+        let (reason, tokens) = match case["finish_reason"].as_str().unwrap() {
+            "eos" => (FinishReason::Eos, generated - 1),
+            _ => (FinishReason::Length, generated),
+        };
+        assert_eq!((samples.finish_reasons[0], samples.n_tokens[0]), (reason, tokens), "{prompt}");
+    }
+}
