@@ -3,6 +3,7 @@ bench binaries, describing the machine and appending rows to the results table."
 
 import csv
 import datetime
+import gzip
 import json
 import os
 import platform
@@ -63,3 +64,30 @@ def report(name: str, ours: list[float], reference: list[float], machine_text: s
             writer.writerow(COLUMNS)
         writer.writerow([name, f"{ours_median:.5f}", f"{reference_median:.5f}", f"{ratio:.5f}",
                          machine_text, datetime.date.today().isoformat()])
+
+
+def real_texts(assets: Path) -> list[str]:
+    """Real texts of realistic output length: XSum summaries, TruthfulQA answers, GSM8K answers."""
+    out = []
+    with open(assets / "data/xsum/test.jsonl") as handle:
+        out += [json.loads(line)["summary"] for line in handle]
+    with open(assets / "data/truthfulqa/combined.jsonl") as handle:
+        for line in handle:
+            out += json.loads(line)["answer"][:2]
+    with gzip.open(assets / "data/gsm8k/requests.jsonl.gz", "rt") as handle:
+        out += [json.loads(line)["doc"]["answer"] for line in handle]
+    return out
+
+
+def olmo3_config(size: str):
+    """An Olmo 3 config with the real vocabulary (100,352), tokens, RoPE and YaRN settings:
+    the 7B shape (`7b`) or 4 layers of width 64 (`tiny`)."""
+    from transformers import Olmo3Config
+
+    shape = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
+                 num_key_value_heads=32) if size == "7b" else \
+        dict(hidden_size=64, intermediate_size=160, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=4)
+    return Olmo3Config(vocab_size=100352, max_position_embeddings=65536, sliding_window=4096, rope_theta=500000.0,
+                       eos_token_id=100257, pad_token_id=100277, bos_token_id=None, tie_word_embeddings=False,
+                       rope_scaling={"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 8192,
+                                     "beta_fast": 32.0, "beta_slow": 1.0}, **shape)

@@ -34,23 +34,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, RESULTS, ensure_binary, machine, report  # noqa: E402
+from common import REPO, RESULTS, ensure_binary, machine, olmo3_config, report  # noqa: E402
 
 
 def write_checkpoint(folder: Path, tokenizer: Path) -> None:
     import torch
-    from transformers import Olmo3Config, Olmo3ForCausalLM
+    from transformers import Olmo3ForCausalLM
 
     torch.manual_seed(0)
-    config = Olmo3Config(
-        vocab_size=100352, hidden_size=64, intermediate_size=160, num_hidden_layers=4,
-        num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=65536,
-        sliding_window=4096, rope_theta=500000.0, eos_token_id=100257, pad_token_id=100277,
-        bos_token_id=None, tie_word_embeddings=False,
-        rope_scaling={"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 8192,
-                      "beta_fast": 32.0, "beta_slow": 1.0},
-    )
-    model = Olmo3ForCausalLM(config).eval()
+    model = Olmo3ForCausalLM(olmo3_config("tiny")).eval()
     model.save_pretrained(folder)
     shutil.copy(tokenizer, folder / "tokenizer.json")
 

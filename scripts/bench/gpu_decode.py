@@ -31,24 +31,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, RESULTS, machine, report  # noqa: E402
+from common import REPO, RESULTS, machine, olmo3_config, report  # noqa: E402
 
 # Peak memory bandwidth in GB/s by the name nvidia-smi reports (vendor data sheets).
 PEAK_BANDWIDTH_GBS = {"H100 80GB HBM3": 3350, "H100 PCIe": 2000, "H100 NVL": 3900, "H200": 4800,
                       "A100-SXM4-80GB": 2039, "A100-SXM4-40GB": 1555, "A100-PCIE-40GB": 1555, "L40S": 864}
 PROMPT = 8
-
-
-def config(size: str):
-    from transformers import Olmo3Config
-
-    shape = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-                 num_key_value_heads=32) if size == "7b" else \
-        dict(hidden_size=64, intermediate_size=160, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=4)
-    return Olmo3Config(vocab_size=100352, max_position_embeddings=65536, sliding_window=4096, rope_theta=500000.0,
-                       eos_token_id=100257, pad_token_id=100277, bos_token_id=None, tie_word_embeddings=False,
-                       rope_scaling={"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 8192,
-                                     "beta_fast": 32.0, "beta_slow": 1.0}, **shape)
 
 
 def write_model(folder: Path, size: str, device: str) -> None:
@@ -57,13 +45,13 @@ def write_model(folder: Path, size: str, device: str) -> None:
 
     torch.manual_seed(0)
     with torch.device(device):
-        model = Olmo3ForCausalLM(config(size)).to(torch.bfloat16)
+        model = Olmo3ForCausalLM(olmo3_config(size)).to(torch.bfloat16)
     model.save_pretrained(folder)
 
 
 def bytes_per_step(size: str, batch: int, steps: int) -> float:
     """Bytes one decode step reads at the mean context length, in bf16."""
-    c = config(size)
+    c = olmo3_config(size)
     embedding = c.vocab_size * c.hidden_size
     layer = (2 * c.hidden_size * c.hidden_size  # q, o
              + 2 * c.hidden_size * c.num_key_value_heads * (c.hidden_size // c.num_attention_heads)  # k, v

@@ -21,7 +21,6 @@ Appends one row per metric to analysis/benchmarks/results.csv.
 """
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -32,19 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, RESULTS, build_bench, cargo_bench, machine, report  # noqa: E402
-
-
-def real_texts(assets: Path) -> list[str]:
-    out = []
-    with open(assets / "data/xsum/test.jsonl") as handle:
-        out += [json.loads(line)["summary"] for line in handle]
-    with open(assets / "data/truthfulqa/combined.jsonl") as handle:
-        for line in handle:
-            out += json.loads(line)["answer"][:2]
-    with gzip.open(assets / "data/gsm8k/requests.jsonl.gz", "rt") as handle:
-        out += [json.loads(line)["doc"]["answer"] for line in handle]
-    return out
+from common import REPO, RESULTS, build_bench, cargo_bench, machine, real_texts, report  # noqa: E402
 
 
 def make_prompts(assets: Path, n: int, k: int) -> list[list[str]]:

@@ -16,7 +16,6 @@ Appends a row to analysis/benchmarks/results.csv.
 """
 
 import argparse
-import gzip
 import json
 import os
 import statistics
@@ -27,20 +26,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, RESULTS, machine, report  # noqa: E402
+from common import REPO, RESULTS, machine, real_texts, report  # noqa: E402
 
 
 def texts(assets: Path, count: int) -> list[str]:
-    """Real texts of realistic output length: XSum summaries, TruthfulQA answers, GSM8K answers."""
-    out = []
-    with open(assets / "data/xsum/test.jsonl") as handle:
-        out += [json.loads(line)["summary"] for line in handle]
-    with open(assets / "data/truthfulqa/combined.jsonl") as handle:
-        for line in handle:
-            out += json.loads(line)["answer"][:2]
-    with gzip.open(assets / "data/gsm8k/requests.jsonl.gz", "rt") as handle:
-        out += [json.loads(line)["doc"]["answer"] for line in handle]
-    return out[:count]
+    """The first `count` real texts (XSum summaries, TruthfulQA answers, GSM8K answers)."""
+    return real_texts(assets)[:count]
 
 
 def run_ours(binary: str, encoder: Path, path: Path) -> tuple[float, list]:
