@@ -109,6 +109,11 @@ fn one() -> usize {
     1
 }
 
+/// Longest input the position table can index: positions run from `pad_token_id + 1`.
+fn position_capacity(config: &RobertaConfig) -> usize {
+    config.max_position_embeddings.saturating_sub(config.pad_token_id as usize + 1).max(1)
+}
+
 /// RoBERTa encoder with the sequence-classification head.
 #[derive(Module, Debug)]
 pub struct RobertaClassifier<B: Backend> {
@@ -251,7 +256,11 @@ pub struct NliModel<B: Backend> {
 
 impl<B: Backend> NliModel<B> {
     /// Loads `folder`; pairs are truncated to `max_length` tokens (`longest_first`) and
-    /// scored `batch_size` at a time.
+    /// scored `batch_size` at a time. `max_length` is capped at the model's position
+    /// capacity, `max_position_embeddings − pad_token_id − 1` (RoBERTa's positions start
+    /// after the padding index): 512 for roberta-large-mnli, so the study's setting is
+    /// unchanged, while a smaller model truncates long pairs instead of indexing past its
+    /// position table.
     pub fn load(
         folder: &Path,
         max_length: usize,
@@ -259,6 +268,7 @@ impl<B: Backend> NliModel<B> {
         device: &B::Device,
     ) -> Result<Self, NliModelError> {
         let (model, config) = RobertaClassifier::load(folder, device)?;
+        let max_length = max_length.min(position_capacity(&config));
         let mut labels = Vec::new();
         for index in 0..config.id2label.len() {
             labels.push(NliLabel::canonical(config.id2label.get(&index.to_string()).map_or("", String::as_str)));

@@ -78,3 +78,15 @@ fn an_nli_folder_with_unusable_labels_is_rejected() {
     let error = NliModel::<Cpu>::load(dir.path(), 64, 16, &Default::default()).err().unwrap().to_string();
     assert!(error.contains("id2label"), "{error}");
 }
+
+#[test]
+fn a_max_length_beyond_the_position_table_truncates_to_the_table() {
+    // The fixture model has 80 positions and padding index 1: 78 tokens fit.
+    let long = "The lighthouse keeper climbs the stairs and lights the lamp every night. ".repeat(20);
+    let mut capped = NliModel::<Cpu>::load(&golden("model"), 512, 4, &Default::default()).unwrap();
+    let mut exact = NliModel::<Cpu>::load(&golden("model"), 78, 4, &Default::default()).unwrap();
+    assert_eq!(capped.pair_ids(&long, &long).unwrap().len(), 78);
+    assert_eq!(capped.pair_ids(&long, &long).unwrap(), exact.pair_ids(&long, &long).unwrap());
+    let pairs = [(long.as_str(), long.as_str()), ("A short premise.", "A short hypothesis.")];
+    assert_eq!(capped.score(&pairs).unwrap(), exact.score(&pairs).unwrap());
+}
