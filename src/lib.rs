@@ -19,6 +19,7 @@
 //! | [`analysis`] | stage attribution, the decomposition, the paper's tables |
 //! | [`plot`] | publication figures (PNG and SVG, embedded font) |
 //! | [`lab`] | the miniature lineage trained on a CPU |
+//! | [`notebook`] | one-call steps for the evcxr notebooks: tables as HTML, figures as SVG |
 //! | [`pycompat`] | Python semantics the reference relies on (whitespace, `random`) |
 //! | [`data`] | reading and writing run files (generation JSONL, tables) |
 //! | [`device`] | backend and device selection (CPU, CUDA) |
@@ -36,6 +37,7 @@ pub mod encoders;
 pub mod generate;
 pub mod lab;
 pub mod metrics;
+pub mod notebook;
 pub mod olmo3;
 pub mod plot;
 pub mod provenance;

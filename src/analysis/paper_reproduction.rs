@@ -14,8 +14,10 @@ use super::figures::{
 use super::lineage::Lineage;
 use super::paper::{PAPER_SOURCE, PAPER_TABLES_CSV, SBERT_TABLE, paper_metric};
 use crate::plot::attribution::{StageAttributionFigure, display_lineage};
-use crate::plot::decomposition::DecompositionBar;
-use crate::plot::trajectory::Estimate;
+use crate::plot::decomposition::{DecompositionBar, DecompositionFigure};
+use crate::plot::dots::DotPlotFigure;
+use crate::plot::scatter::ScatterFigure;
+use crate::plot::trajectory::{Estimate, StageTrajectoryFigure};
 use crate::plot::{PlotError, Theme, save};
 use crate::provenance::{Provenance, sha256_bytes};
 
@@ -93,7 +95,7 @@ pub fn reproduce_paper(tables_dir: &Path, figures_dir: &Path) -> Result<PaperRep
         lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
     let figure = StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?;
     let mut figures = save(&figure, &Theme::default(), &figures_dir.join("stage_attribution"))?.to_vec();
-    figures.extend(paper_figures(&lineage, &table, figures_dir)?);
+    figures.extend(paper_figures(&lineage, &table)?.save_all(figures_dir)?);
 
     let provenance = tables_dir.join("provenance.json");
     let record = Provenance::new("divcollapse paper reproduce")
@@ -113,25 +115,60 @@ fn published(table: i64, quantity: &str) -> Result<MetricTable, ReproductionErro
     Ok(MetricTable::from_frame(&paper_metric(table, quantity)?)?)
 }
 
-/// The four figures drawn from the paper's own per-checkpoint tables (point estimates,
-/// no intervals: the paper publishes none).
 /// A lookup of published point estimates.
 fn point(table: &MetricTable) -> impl Fn(&str, &str) -> Option<Estimate> + '_ {
     move |model, task| table.get(model, task).ok().map(Estimate::point)
 }
 
-fn paper_figures(lineage: &Lineage, sbert: &MetricTable, folder: &Path) -> Result<Vec<PathBuf>, ReproductionError> {
-    let theme = Theme::default();
-    let mut files = Vec::new();
+/// The four figures drawn from the paper's own per-checkpoint tables (point estimates,
+/// no intervals: the paper publishes none).
+#[derive(Debug, Clone)]
+pub struct PaperFigures {
+    /// SBERT diversity across stages (Table 3).
+    pub diversity_stages: StageTrajectoryFigure,
+    /// The decomposition in the paper's unmatched convention (Table 14).
+    pub decomposition: DecompositionFigure,
+    /// Accuracy@1 against the majority-vote gain (Tables 7 and 10).
+    pub accuracy_vs_majority_gain: ScatterFigure,
+    /// NLI diversity per task (Table 5).
+    pub nli_per_task: DotPlotFigure,
+}
 
-    let trajectories = stage_trajectories(
+impl PaperFigures {
+    /// Saves the four figures under `folder` (PNG and SVG each).
+    fn save_all(&self, folder: &Path) -> Result<Vec<PathBuf>, PlotError> {
+        let theme = Theme::default();
+        let mut files = Vec::new();
+        files.extend(save(&self.diversity_stages, &theme, &folder.join("diversity_stages"))?);
+        files.extend(save(&self.decomposition, &theme, &folder.join("decomposition"))?);
+        files.extend(save(&self.accuracy_vs_majority_gain, &theme, &folder.join("accuracy_vs_majority_gain"))?);
+        files.extend(save(&self.nli_per_task, &theme, &folder.join("nli_per_task"))?);
+        Ok(files)
+    }
+}
+
+/// The paper's stage attribution of SBERT diversity (Table 3) as a figure.
+pub fn paper_attribution_figure() -> Result<StageAttributionFigure, ReproductionError> {
+    let lineage = Lineage::olmo3();
+    let table = MetricTable::from_frame(&paper_metric(SBERT_TABLE.0, SBERT_TABLE.1)?)?;
+    let frame = stage_attribution(&lineage, &table)?;
+    let rows = long_rows(&frame)?;
+    let mut tasks: Vec<String> = table.tasks().to_vec();
+    tasks.push(AVERAGE_TASK.to_owned());
+    let panels: Vec<(String, String)> =
+        lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
+    Ok(StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?)
+}
+
+/// Builds the four figures of the paper's own tables for `lineage` (the Olmo 3 lineage).
+pub fn paper_figures(lineage: &Lineage, sbert: &MetricTable) -> Result<PaperFigures, ReproductionError> {
+    let diversity_stages = stage_trajectories(
         lineage,
         sbert.tasks(),
         "SBERT diversity (per-input mean) across post-training stages, paper Table 3",
         &point(sbert),
     )
     .validate()?;
-    files.extend(save(&trajectories, &theme, &folder.join("diversity_stages"))?);
 
     // Table 14 in the paper's convention: D_a over all prompts, D_c over each checkpoint's
     // computable prompts (not matched).
@@ -154,7 +191,6 @@ fn paper_figures(lineage: &Lineage, sbert: &MetricTable, folder: &Path) -> Resul
         &bar,
     )
     .validate()?;
-    files.extend(save(&decomposition, &theme, &folder.join("decomposition"))?);
 
     // Accuracy against the majority-vote gain: Table 7 (math, TruthfulQA) and Table 10 (CRUXEval).
     let mut accuracy = published(7, "acc_at_1")?;
@@ -167,11 +203,11 @@ fn paper_figures(lineage: &Lineage, sbert: &MetricTable, folder: &Path) -> Resul
     }
     let gain =
         |model: &str, task: &str| Some(Estimate::point(vote.get(model, task).ok()? - accuracy.get(model, task).ok()?));
-    let scatter = accuracy_gain_scatter(lineage, accuracy.tasks(), &point(&accuracy), &gain).validate()?;
-    files.extend(save(&scatter, &theme, &folder.join("accuracy_vs_majority_gain"))?);
+    let accuracy_vs_majority_gain =
+        accuracy_gain_scatter(lineage, accuracy.tasks(), &point(&accuracy), &gain).validate()?;
 
     let nli = published(5, "nli_per_input_mean")?;
-    let dots = per_task_dots(
+    let nli_per_task = per_task_dots(
         lineage,
         nli.tasks(),
         &final_checkpoints(lineage),
@@ -180,8 +216,7 @@ fn paper_figures(lineage: &Lineage, sbert: &MetricTable, folder: &Path) -> Resul
         &point(&nli),
     )
     .validate()?;
-    files.extend(save(&dots, &theme, &folder.join("nli_per_task"))?);
-    Ok(files)
+    Ok(PaperFigures { diversity_stages, decomposition, accuracy_vs_majority_gain, nli_per_task })
 }
 
 fn long_rows(frame: &DataFrame) -> Result<Vec<(String, String, f64)>, PolarsError> {

@@ -20,8 +20,10 @@ use super::lineage::Lineage;
 use super::study::{METRIC_COLUMNS, StudyResults};
 use crate::analysis::attribution::quantity_prefix;
 use crate::plot::attribution::{StageAttributionFigure, display_lineage};
-use crate::plot::decomposition::DecompositionBar;
-use crate::plot::trajectory::Estimate;
+use crate::plot::decomposition::{DecompositionBar, DecompositionFigure};
+use crate::plot::dots::DotPlotFigure;
+use crate::plot::scatter::ScatterFigure;
+use crate::plot::trajectory::{Estimate, StageTrajectoryFigure};
 use crate::plot::{PlotError, Theme, save};
 use crate::stats::bootstrap::{BootstrapConfig, Interval};
 
@@ -184,19 +186,63 @@ fn metric_lookup<'a>(
     }
 }
 
+/// The figures of a study as drawable values; `None` where the study lacks their data.
+#[derive(Debug, Clone, Default)]
+pub struct StudyFigures {
+    /// SBERT diversity across stages, with bootstrap bands.
+    pub diversity_stages: Option<StageTrajectoryFigure>,
+    /// Stage attribution (percent of Base per stage and task).
+    pub stage_attribution: Option<StageAttributionFigure>,
+    /// The matched correctness decomposition.
+    pub decomposition: Option<DecompositionFigure>,
+    /// Accuracy@1 against the majority-vote gain.
+    pub accuracy_vs_majority_gain: Option<ScatterFigure>,
+    /// NLI diversity per task.
+    pub nli_per_task: Option<DotPlotFigure>,
+}
+
+impl StudyFigures {
+    /// Saves the figures that exist under `folder` (PNG and SVG each).
+    fn save_all(&self, folder: &Path) -> Result<Vec<PathBuf>, PlotError> {
+        let theme = Theme::default();
+        let mut files = Vec::new();
+        if let Some(f) = &self.diversity_stages {
+            files.extend(save(f, &theme, &folder.join("diversity_stages"))?);
+        }
+        if let Some(f) = &self.stage_attribution {
+            files.extend(save(f, &theme, &folder.join("stage_attribution"))?);
+        }
+        if let Some(f) = &self.decomposition {
+            files.extend(save(f, &theme, &folder.join("decomposition"))?);
+        }
+        if let Some(f) = &self.accuracy_vs_majority_gain {
+            files.extend(save(f, &theme, &folder.join("accuracy_vs_majority_gain"))?);
+        }
+        if let Some(f) = &self.nli_per_task {
+            files.extend(save(f, &theme, &folder.join("nli_per_task"))?);
+        }
+        Ok(files)
+    }
+}
+
 fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let theme = Theme::default();
-    let mut files = Vec::new();
+    Ok(study_figures(lineage, results)?.save_all(folder)?)
+}
+
+/// Builds every figure the study's results support.
+pub fn study_figures(lineage: &Lineage, results: &StudyResults) -> Result<StudyFigures, PlotError> {
+    let mut figures = StudyFigures::default();
     let has = |metric: &str| results.metrics.iter().any(|r| r.metric == metric && r.estimate.estimate.is_finite());
     if has("d_all_sbert") {
-        let figure = stage_trajectories(
-            lineage,
-            &results.tasks,
-            "SBERT diversity across post-training stages (95% bootstrap bands over prompts)",
-            &metric_lookup(results, "d_all_sbert", false),
-        )
-        .validate()?;
-        files.extend(save(&figure, &theme, &folder.join("diversity_stages"))?);
+        figures.diversity_stages = Some(
+            stage_trajectories(
+                lineage,
+                &results.tasks,
+                "SBERT diversity across post-training stages (95% bootstrap bands over prompts)",
+                &metric_lookup(results, "d_all_sbert", false),
+            )
+            .validate()?,
+        );
     }
     if !results.attribution.is_empty() {
         let mut tasks: Vec<String> =
@@ -206,8 +252,7 @@ fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Re
             results.attribution.iter().map(|r| (r.task.clone(), r.quantity.clone(), r.estimate.estimate)).collect();
         let panels: Vec<(String, String)> =
             lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
-        let figure = StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?;
-        files.extend(save(&figure, &theme, &folder.join("stage_attribution"))?);
+        figures.stage_attribution = Some(StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?);
     }
     if !results.decomposition.is_empty() {
         let bar = |model: &str, task: &str| {
@@ -222,9 +267,8 @@ fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Re
             results.tasks.iter().filter(|t| results.decomposition.iter().any(|r| &r.task == *t)).cloned().collect();
         let figure =
             decomposition_figure(lineage, &tasks, "SBERT loss from Base, matched prompts (95% intervals)", &bar);
-        if let Ok(figure) = figure.validate() {
-            files.extend(save(&figure, &theme, &folder.join("decomposition"))?);
-        }
+        // A decomposition without a single drawable bar is left out rather than failing the report.
+        figures.decomposition = figure.validate().ok();
     }
     if has("majority_gain") && has("acc1") {
         let tasks: Vec<String> = results
@@ -233,14 +277,15 @@ fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Re
             .filter(|t| results.metrics.iter().any(|r| &r.task == *t && r.metric == "majority_gain"))
             .cloned()
             .collect();
-        let figure = accuracy_gain_scatter(
-            lineage,
-            &tasks,
-            &metric_lookup(results, "acc1", true),
-            &metric_lookup(results, "majority_gain", true),
-        )
-        .validate()?;
-        files.extend(save(&figure, &theme, &folder.join("accuracy_vs_majority_gain"))?);
+        figures.accuracy_vs_majority_gain = Some(
+            accuracy_gain_scatter(
+                lineage,
+                &tasks,
+                &metric_lookup(results, "acc1", true),
+                &metric_lookup(results, "majority_gain", true),
+            )
+            .validate()?,
+        );
     }
     if has("nli") {
         let tasks: Vec<String> = results
@@ -249,18 +294,19 @@ fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Re
             .filter(|t| results.metrics.iter().any(|r| &r.task == *t && r.metric == "nli"))
             .cloned()
             .collect();
-        let figure = per_task_dots(
-            lineage,
-            &tasks,
-            &final_checkpoints(lineage),
-            "NLI diversity per task (95% bootstrap intervals over prompts)",
-            "NLI diversity",
-            &metric_lookup(results, "nli", false),
-        )
-        .validate()?;
-        files.extend(save(&figure, &theme, &folder.join("nli_per_task"))?);
+        figures.nli_per_task = Some(
+            per_task_dots(
+                lineage,
+                &tasks,
+                &final_checkpoints(lineage),
+                "NLI diversity per task (95% bootstrap intervals over prompts)",
+                "NLI diversity",
+                &metric_lookup(results, "nli", false),
+            )
+            .validate()?,
+        );
     }
-    Ok(files)
+    Ok(figures)
 }
 
 fn markdown(

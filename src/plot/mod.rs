@@ -43,10 +43,10 @@ pub enum PlotError {
         /// plotters' message.
         message: String,
     },
-    /// The output folder cannot be created.
-    #[error("{path}: cannot create folder: {source}")]
+    /// The output folder or file cannot be written.
+    #[error("{path}: cannot write: {source}")]
     Io {
-        /// The folder.
+        /// The folder or file.
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
@@ -121,11 +121,21 @@ pub fn save<F: Figure>(figure: &F, theme: &Theme, stem: &Path) -> Result<[PathBu
         figure.draw(&area, theme, PNG_DPI / SVG_UNITS_PER_INCH).map_err(draw_error(&png))?;
         area.present().map_err(|e| draw_error(&png)(e.to_string()))?;
     }
-    {
-        let area = SVGBackend::new(&svg, figure.size().pixels(SVG_UNITS_PER_INCH)).into_drawing_area();
-        area.fill(&theme.background).map_err(|e| draw_error(&svg)(e.to_string()))?;
-        figure.draw(&area, theme, 1.0).map_err(draw_error(&svg))?;
-        area.present().map_err(|e| draw_error(&svg)(e.to_string()))?;
-    }
+    let markup = svg_markup(figure, theme).map_err(draw_error(&svg))?;
+    std::fs::write(&svg, markup).map_err(|source| PlotError::Io { path: svg.clone(), source })?;
     Ok([png, svg])
+}
+
+/// Draws `figure` as SVG markup (72 units per inch, the same drawing as [`save`]'s SVG
+/// file); errors are plotters' messages.
+pub fn svg_markup<F: Figure>(figure: &F, theme: &Theme) -> Result<String, String> {
+    register_fonts();
+    let mut markup = String::new();
+    {
+        let area = SVGBackend::with_string(&mut markup, figure.size().pixels(SVG_UNITS_PER_INCH)).into_drawing_area();
+        area.fill(&theme.background).map_err(|e| e.to_string())?;
+        figure.draw(&area, theme, 1.0)?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    Ok(markup)
 }
