@@ -91,9 +91,7 @@ pub fn reproduce_paper(tables_dir: &Path, figures_dir: &Path) -> Result<PaperRep
     let markdown = tables_dir.join("stage_attribution.md");
     std::fs::write(&markdown, markdown_table(&tasks, &quantities, &rows)).map_err(io_error(&markdown))?;
 
-    let panels: Vec<(String, String)> =
-        lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
-    let figure = StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?;
+    let figure = attribution_figure(&lineage, &tasks, &rows)?;
     let mut figures = save(&figure, &Theme::default(), &figures_dir.join("stage_attribution"))?.to_vec();
     figures.extend(paper_figures(&lineage, &table)?.save_all(figures_dir)?);
 
@@ -151,13 +149,21 @@ impl PaperFigures {
 pub fn paper_attribution_figure() -> Result<StageAttributionFigure, ReproductionError> {
     let lineage = Lineage::olmo3();
     let table = MetricTable::from_frame(&paper_metric(SBERT_TABLE.0, SBERT_TABLE.1)?)?;
-    let frame = stage_attribution(&lineage, &table)?;
-    let rows = long_rows(&frame)?;
+    let rows = long_rows(&stage_attribution(&lineage, &table)?)?;
     let mut tasks: Vec<String> = table.tasks().to_vec();
     tasks.push(AVERAGE_TASK.to_owned());
+    attribution_figure(&lineage, &tasks, &rows)
+}
+
+/// The stage-attribution figure of `(task, quantity, value)` rows, one panel a lineage.
+fn attribution_figure(
+    lineage: &Lineage,
+    tasks: &[String],
+    rows: &[(String, String, f64)],
+) -> Result<StageAttributionFigure, ReproductionError> {
     let panels: Vec<(String, String)> =
         lineage.lineage_names().iter().map(|name| (quantity_prefix(name), display_lineage(name))).collect();
-    Ok(StageAttributionFigure::from_long(&tasks, &rows, &panels, "SBERT diversity")?)
+    Ok(StageAttributionFigure::from_long(tasks, rows, &panels, "SBERT diversity")?)
 }
 
 /// Builds the four figures of the paper's own tables for `lineage` (the Olmo 3 lineage).
