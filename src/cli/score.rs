@@ -5,6 +5,15 @@
 //! also writes the reference's `diversity_results.json` (per-input, across-input and
 //! overall values per task, methodology §7.3).
 //!
+//! NLI's sentence pairs are drawn from one `random.Random(1234)` stream. Without
+//! `--diversity-results` it runs through the file's prompts in order (the per-input pass
+//! alone). With it, each task gets its own stream that first draws the across-input and
+//! overall sets' pairs, then the task's prompts, as the reference's `compute_diversity`
+//! does, so the per-input values of the table and of the JSON are the reference's. The
+//! across-input and overall sets are scored only with `--nli-across` (every pair of up to
+//! 500 outputs, 124,750 output pairs per set); without it their draws are still made but
+//! their values are left out of the JSON.
+//!
 //! Scores every prompt of a generation file (streamed; embeddings per prompt, each
 //! distinct text once) and writes the per-prompt table and, optionally, a summary with
 //! `per_input_mean` and `per_input_std` per metric.
@@ -14,7 +23,7 @@
 //! resumes after the last durable row, and the tables are written atomically at the end
 //! (then the journal is removed).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -33,7 +42,8 @@ use crate::metrics::across_input::{
 };
 use crate::metrics::ead::{EadConfig, ead};
 use crate::metrics::journal::{ScoreJournal, journal_path};
-use crate::metrics::nli::SentencePairSampler;
+use crate::metrics::nli::{SentencePairSampler, nli_diversity};
+use crate::metrics::text::split_sentences;
 use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
 use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
 use crate::metrics::vendi::{VendiVariant, vendi_score};
@@ -70,9 +80,14 @@ pub(crate) struct ScoreArgs {
     #[arg(long)]
     summary: Option<PathBuf>,
     /// The reference's `diversity_results.json` (a list, one object per task) with
-    /// per-input, across-input and overall values (NLI: per-input only).
+    /// per-input, across-input and overall values (NLI's across-input and overall values
+    /// only with `--nli-across`).
     #[arg(long)]
     diversity_results: Option<PathBuf>,
+    /// Also score NLI on the across-input and overall sets of `--diversity-results` (all
+    /// pairs of up to 500 outputs per set: slow, as in the reference).
+    #[arg(long)]
+    nli_across: bool,
     /// Embedding cache file (created if absent), keyed by model hash, max length and text.
     #[arg(long)]
     embedding_cache: Option<PathBuf>,
@@ -102,6 +117,9 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     }
     if metrics.contains(&Metric::Nli) && args.nli_model.is_none() {
         bail!("--metrics nli needs --nli-model DIR (a roberta-large-mnli folder; it cannot be fetched by the setup)");
+    }
+    if args.nli_across && !(metrics.contains(&Metric::Nli) && args.diversity_results.is_some()) {
+        bail!("--nli-across scores the across-input sets of --diversity-results: it needs --metrics nli and --diversity-results FILE");
     }
     let device: DeviceChoice = args.device.parse()?;
     with_backend!(device, |B, dev| score::<B>(args, &metrics, &dev))
@@ -152,6 +170,15 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         Some(_) => Some(AcrossInputTasks::plan(&args.generations, args.skip_bad_lines)?),
         None => None,
     };
+    // With --diversity-results, NLI draws per task after the across-input sets' draws.
+    let nli_streams = match (&mut across, &mut scorer.nli) {
+        (Some(across), Some(model)) => {
+            Some(across.draw_nli(if args.nli_across { Some(model) } else { None }).context("across-input NLI")?)
+        }
+        _ => None,
+    };
+    let nli_streams_used = nli_streams.is_some();
+    let mut nli_streams = nli_streams.map(TaskStreams::new);
     // Hashed once: the journal key and the summary's provenance both record them.
     let generations_hash = sha256_file(&args.generations)?;
     let nli_hash = match (&args.nli_model, metrics.contains(&Metric::Nli)) {
@@ -169,6 +196,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         "encoder": encoder_hash,
         "nli": &nli_hash,
         "nli_max_length": args.nli_max_length,
+        "nli_stream": if nli_streams_used { "per task, after the across-input draws" } else { "file order" },
     });
     let journal_file = journal_path(&args.out);
     let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
@@ -186,8 +214,8 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
     let mut rows = Vec::new();
     for (index, record) in reader.by_ref().enumerate() {
         let record = record?;
-        if let Some(across) = &mut across {
-            across.push(&record);
+        if let Some(streams) = &mut nli_streams {
+            streams.enter(&record.task, &mut scorer.sampler);
         }
         let location = || format!("{}:{}", args.generations.display(), record.line);
         match journal.resumed().get(index) {
@@ -242,7 +270,15 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
             provenance = provenance
                 .input("nli model.safetensors", hash)
                 .parameter("nli_max_length", args.nli_max_length)
-                .parameter("nli_sampling", "random.Random(1234), per-input pass only, prompts in file order");
+                .parameter(
+                    "nli_sampling",
+                    if nli_streams_used {
+                        "random.Random(1234) per task: across-input set, overall set, then the prompts in file order"
+                    } else {
+                        "random.Random(1234), per-input pass only, prompts in file order"
+                    },
+                )
+                .parameter("nli_across_scored", args.nli_across);
         }
         if let Some(hash) = &encoder_hash {
             provenance = provenance.input("encoder model.safetensors", hash);
@@ -267,12 +303,24 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
 /// Across-input and overall sets of every task of a generation file, drawn as the
 /// reference draws them (one `set_seed(1234)` per task).
 struct AcrossInputTasks {
-    /// Tasks in order of first appearance, with their collectors and output counts.
-    tasks: Vec<(String, AcrossInputCollector, Vec<usize>)>,
+    /// Tasks in order of first appearance.
+    tasks: Vec<TaskSets>,
+}
+
+/// One task's across-input and overall sets.
+struct TaskSets {
+    task: String,
+    /// The sets' texts.
+    sets: AcrossInputCollector,
+    /// Outputs per prompt, in file order.
+    counts: Vec<usize>,
+    /// NLI on the across-input and overall sets, when scored (`--nli-across`).
+    nli: Option<(f64, f64)>,
 }
 
 impl AcrossInputTasks {
-    /// A first pass over the file counts each task's outputs per prompt.
+    /// A first pass over the file counts each task's outputs per prompt; a second
+    /// collects the texts of the drawn sets (at most 1,000 per task).
     fn plan(path: &std::path::Path, skip_bad_lines: bool) -> anyhow::Result<Self> {
         let mut counts: Vec<(String, Vec<usize>)> = Vec::new();
         for record in GenerationSource::open(path, skip_bad_lines)? {
@@ -282,20 +330,56 @@ impl AcrossInputTasks {
                 None => counts.push((record.task.clone(), vec![record.outputs.len()])),
             }
         }
-        let tasks = counts
+        let mut tasks: Vec<TaskSets> = counts
             .into_iter()
-            .map(|(task, list)| {
-                let selection = AcrossInputSelection::reference(&list, REFERENCE_SEED);
-                (task, AcrossInputCollector::new(selection), list)
+            .map(|(task, counts)| {
+                let selection = AcrossInputSelection::reference(&counts, REFERENCE_SEED);
+                TaskSets { task, sets: AcrossInputCollector::new(selection), counts, nli: None }
             })
             .collect();
+        for record in GenerationSource::open(path, skip_bad_lines)? {
+            let record = record?;
+            if let Some(task) = tasks.iter_mut().find(|t| t.task == record.task) {
+                task.sets.push(&record.outputs);
+            }
+        }
         Ok(Self { tasks })
     }
 
-    fn push(&mut self, record: &crate::data::generations::GenerationRecord) {
-        if let Some((_, collector, _)) = self.tasks.iter_mut().find(|(task, _, _)| *task == record.task) {
-            collector.push(&record.outputs);
+    /// Each task's NLI stream after the reference's across-input and overall passes
+    /// (`random.Random(1234)`, first outputs, then the overall set), scoring both sets
+    /// when a model is given. The draws depend on sentence counts only, so the streams
+    /// are the same whether or not the sets are scored.
+    fn draw_nli<B: Backend>(
+        &mut self,
+        mut model: Option<&mut NliModel<B>>,
+    ) -> anyhow::Result<HashMap<String, SentencePairSampler>> {
+        let mut streams = HashMap::new();
+        for task in &mut self.tasks {
+            let mut sampler = SentencePairSampler::default();
+            let sets = [&task.sets.first_outputs, &task.sets.overall];
+            match model.as_deref_mut() {
+                Some(model) => {
+                    tracing::info!(
+                        "{}: NLI on the across-input ({} outputs) and overall ({} outputs) sets",
+                        task.task,
+                        sets[0].len(),
+                        sets[1].len()
+                    );
+                    let across = nli_diversity(sets[0], &mut sampler, model)?;
+                    let overall = nli_diversity(sets[1], &mut sampler, model)?;
+                    task.nli = Some((across, overall));
+                }
+                None => {
+                    for set in sets {
+                        let sentences: Vec<Vec<String>> = set.iter().map(|o| split_sentences(o)).collect();
+                        sampler.select(&sentences);
+                    }
+                }
+            }
+            streams.insert(task.task.clone(), sampler);
         }
+        Ok(streams)
     }
 
     /// The `diversity_results.json` list.
@@ -309,7 +393,7 @@ impl AcrossInputTasks {
         ead_config: &EadConfig,
     ) -> anyhow::Result<serde_json::Value> {
         let mut out = Vec::new();
-        for (task, collector, counts) in self.tasks {
+        for TaskSets { task, sets: collector, counts, nli } in self.tasks {
             let task_rows: Vec<_> = rows.iter().filter(|r| r.task == task).collect();
             let per_input = |get: fn(&crate::metrics::per_prompt::PromptScores) -> Option<f64>| {
                 task_rows.iter().filter_map(|r| get(r)).collect::<Vec<f64>>()
@@ -352,19 +436,44 @@ impl AcrossInputTasks {
                 }
             }
             if metrics.contains(&Metric::Nli) {
-                // The reference's across-input NLI passes draw from the same random stream as
-                // its per-input pass; here NLI is reported per input only.
+                // Across-input and overall values only when scored (`--nli-across`).
                 results.push(MetricResult {
                     name: "NLI",
                     per_input: per_input(|r| r.nli),
-                    across_input: None,
-                    overall: None,
+                    across_input: nli.map(|(across, _)| across),
+                    overall: nli.map(|(_, overall)| overall),
                 });
             }
             let k = most_common(&counts);
             out.push(diversity_result(model, &task, counts.len(), k, &results));
         }
         Ok(serde_json::Value::Array(out))
+    }
+}
+
+/// Per-task NLI sentence-pair streams, swapped into the scorer as each task's records
+/// come (tasks may interleave in a file).
+struct TaskStreams {
+    streams: HashMap<String, SentencePairSampler>,
+    active: Option<String>,
+}
+
+impl TaskStreams {
+    fn new(streams: HashMap<String, SentencePairSampler>) -> Self {
+        Self { streams, active: None }
+    }
+
+    /// Makes `sampler` the stream of `task`, keeping the previous task's stream.
+    fn enter(&mut self, task: &str, sampler: &mut SentencePairSampler) {
+        if self.active.as_deref() == Some(task) {
+            return;
+        }
+        if let Some(previous) = self.active.take() {
+            self.streams.insert(previous, std::mem::take(sampler));
+        }
+        // Every task was planned; a fresh stream is the reference's start in any case.
+        *sampler = self.streams.remove(task).unwrap_or_default();
+        self.active = Some(task.to_owned());
     }
 }
 

@@ -157,6 +157,94 @@ fn score_computes_nli_with_a_supplied_model_and_the_shared_pair_stream() {
 }
 
 #[test]
+fn diversity_results_draw_nli_per_task_after_the_across_input_sets_as_the_reference() {
+    use diversity_collapse::encoders::roberta::NliModel;
+    use diversity_collapse::metrics::nli::{SentencePairSampler, nli_diversity};
+    let model_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/roberta_nli/model");
+    // Two tasks, interleaved in the file; every output has four to seven sentences, so
+    // every output pair draws three positions from the stream.
+    let sentence = |t: usize, p: usize, k: usize, s: usize| format!("Task {t} prompt {p} output {k} says {s}.");
+    let records: Vec<(usize, usize, Vec<String>)> = [(0, 0), (1, 0), (0, 1), (0, 2), (1, 1)]
+        .iter()
+        .map(|&(t, p)| {
+            let outputs = (0..3 - t)
+                .map(|k| (0..4 + (p + 2 * k) % 4).map(|s| sentence(t, p, k, s)).collect::<Vec<_>>().join(" "))
+                .collect();
+            (t, p, outputs)
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("gens.jsonl");
+    let lines: Vec<String> = records
+        .iter()
+        .map(|(t, p, outputs)| serde_json::json!({"task": format!("t{t}"), "input_id": p, "outputs": outputs}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let run = |name: &str, across: bool| -> (Vec<Value>, Vec<Value>) {
+        let out = dir.path().join(format!("{name}.jsonl"));
+        let results = dir.path().join(format!("{name}.json"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_divcollapse"));
+        command
+            .args(["score", "--generations", input.to_str().unwrap(), "--metrics", "nli", "--nli-model", model_dir])
+            .args(["--nli-max-length", "64", "--out", out.to_str().unwrap(), "--diversity-results"])
+            .arg(&results);
+        if across {
+            command.arg("--nli-across");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let rows = std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let results: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+        (rows, results.as_array().unwrap().clone())
+    };
+    let (rows, results) = run("scored", true);
+
+    // The reference's compute_diversity, per task: a fresh stream; the first outputs, then
+    // every output (fewer than 500), then the prompts in order.
+    let mut model =
+        NliModel::<diversity_collapse::device::Cpu>::load(model_dir.as_ref(), 64, 32, &Default::default()).unwrap();
+    for t in 0..2 {
+        let task: Vec<&Vec<String>> = records.iter().filter(|r| r.0 == t).map(|r| &r.2).collect();
+        let firsts: Vec<&String> = task.iter().map(|outputs| &outputs[0]).collect();
+        let all: Vec<&String> = task.iter().flat_map(|outputs| outputs.iter()).collect();
+        let mut sampler = SentencePairSampler::default();
+        let across = nli_diversity(&firsts, &mut sampler, &mut model).unwrap();
+        let overall = nli_diversity(&all, &mut sampler, &mut model).unwrap();
+        let per_input: Vec<f64> =
+            task.iter().map(|outputs| nli_diversity(outputs, &mut sampler, &mut model).unwrap()).collect();
+        let task_rows: Vec<f64> =
+            rows.iter().filter(|r| r["task"] == format!("t{t}")).map(|r| r["nli"].as_f64().unwrap()).collect();
+        assert_eq!(task_rows.len(), per_input.len());
+        for (ours, want) in task_rows.iter().zip(&per_input) {
+            assert!((ours - want).abs() < 1e-9, "task {t}: {task_rows:?} vs {per_input:?}");
+        }
+        let nli = &results.iter().find(|r| r["task"] == format!("t{t}")).unwrap()["metrics"]["NLI"];
+        // The JSON is rounded to 6 decimals, as the reference rounds it.
+        assert!((nli["across_input"].as_f64().unwrap() - across).abs() <= 5e-7, "{nli}");
+        assert!((nli["overall_NLI"].as_f64().unwrap() - overall).abs() <= 5e-7, "{nli}");
+        assert!((nli["overall_single_output_NLI"].as_f64().unwrap() - across).abs() <= 5e-7, "{nli}");
+    }
+
+    // The file-order stream of a per-input pass alone draws other pairs: the check above
+    // tells the two apart.
+    let mut file_order = SentencePairSampler::default();
+    let alone: Vec<f64> =
+        records.iter().map(|r| nli_diversity(&r.2, &mut file_order, &mut model).unwrap()).collect();
+    let ours: Vec<f64> = rows.iter().map(|r| r["nli"].as_f64().unwrap()).collect();
+    assert!(alone.iter().zip(&ours).any(|(a, b)| (a - b).abs() > 1e-6), "{alone:?} vs {ours:?}");
+
+    // Without --nli-across the same draws are made, so the per-input values are equal,
+    // and the unscored sets are left out of the JSON.
+    let (unscored_rows, unscored) = run("drawn", false);
+    assert_eq!(rows, unscored_rows);
+    for task in &unscored {
+        let nli = &task["metrics"]["NLI"];
+        assert!(nli.get("across_input").is_none() && nli.get("overall_NLI").is_none(), "{nli}");
+        assert!(nli["per_input_mean"].is_f64());
+    }
+}
+
+#[test]
 fn a_second_score_run_reads_every_embedding_from_the_cache() {
     let texts = texts();
     let dir = tempfile::tempdir().unwrap();
