@@ -19,13 +19,14 @@ use serde_json::json;
 
 use crate::data::GenerationSource;
 use crate::pycompat::py_strip;
-use crate::tasks::code::{humaneval_program, mbpp_program};
+use crate::tasks::code::{humaneval_program, humaneval_program_corrected, mbpp_program, mbpp_program_corrected};
 use crate::tasks::cruxeval::{
     cruxeval_correct, extract_prediction, gold_output, majority_vote_correct as cruxeval_majority,
 };
 use crate::tasks::data::{TaskDocument, load_split};
 use crate::tasks::ifeval::{IfEvalQuality, check_output, document_instructions};
 use crate::tasks::math::{answers_match, extract_answer, gsm8k_gold, majority_vote_correct};
+use crate::tasks::math_corrected;
 use crate::tasks::quality::{mean, pass_at_k};
 use crate::tasks::registry::{Quality, task, task_names};
 use crate::tasks::sandbox::{Sandbox, SandboxLimits};
@@ -36,7 +37,10 @@ use crate::tasks::truthfulqa::{correct_answers, majority_correct, truthfulqa_cor
 pub(crate) enum Mode {
     /// Bit-for-bit the reference's rules, quirks included.
     Paper,
-    /// Corrected rules where the reference has known defects.
+    /// Corrected rules where the reference has known defects: math (balanced boxes,
+    /// LaTeX normalisation, numeric comparison), code (no renaming of a defined entry
+    /// point, MBPP's set-up code run) and IFEval (Google's official checker, strict and
+    /// loose).
     Corrected,
 }
 
@@ -74,23 +78,21 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
     let Some(spec) = task(&args.task) else {
         bail!("--task {}: unknown task (tasks: {})", args.task, task_names().join(", "));
     };
+    let corrected = args.mode == Mode::Corrected;
     match (spec.quality, args.mode) {
-        (
-            Quality::Math
-            | Quality::TruthfulQa
-            | Quality::HumanEval
-            | Quality::Mbpp
-            | Quality::IfEval
-            | Quality::CruxEval,
-            Mode::Paper,
-        ) => {}
         (Quality::Judged, _) => bail!("task `{}` is judged by an LLM; it has no offline checker", spec.name),
-        (_, mode) => bail!(
-            "task `{}`: the {} checker in {mode:?} mode is not available in this version \
-             (the corrected modes are not implemented; every checker is available in paper mode)",
+        (Quality::TruthfulQa | Quality::CruxEval, Mode::Corrected) => bail!(
+            "task `{}`: the {} checker has one rule, the paper's (no defect of it is corrected); use --mode paper",
             spec.name,
             format!("{:?}", spec.quality).to_lowercase()
         ),
+        (Quality::IfEval, Mode::Corrected) => {
+            bail!(
+                "task `{}`: the official IFEval checker is not available in this version; use --mode paper",
+                spec.name
+            )
+        }
+        _ => {}
     }
     let documents = load_split(spec, args.data.as_deref())?;
     let by_id: HashMap<&str, &TaskDocument> = documents.iter().map(|d| (d.input_id.as_str(), d)).collect();
@@ -132,13 +134,28 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
             Quality::Math => {
                 let gold = if spec.name == "gsm8k" {
                     document.doc.get("answer").and_then(|a| a.as_str()).and_then(gsm8k_gold)
+                } else if corrected {
+                    math_corrected::math_gold(&document.doc)
                 } else {
                     // compute_math_quality's gold: the answer extracted from the solution.
                     document.doc.get("solution").and_then(|s| s.as_str()).and_then(extract_answer)
                 };
-                let answers: Vec<Option<String>> = record.outputs.iter().map(|o| extract_answer(o)).collect();
-                let labels: Vec<bool> = answers.iter().map(|a| answers_match(a.as_deref(), gold.as_deref())).collect();
-                let majority = majority_vote_correct(&answers, gold.as_deref());
+                let (answers, labels, majority) = if corrected {
+                    let answers: Vec<Option<String>> =
+                        record.outputs.iter().map(|o| math_corrected::extract_answer(o)).collect();
+                    let labels: Vec<bool> = answers
+                        .iter()
+                        .map(|a| math_corrected::answers_equivalent(a.as_deref(), gold.as_deref()))
+                        .collect();
+                    let majority = math_corrected::majority_vote_correct(&answers, gold.as_deref());
+                    (answers, labels, majority)
+                } else {
+                    let answers: Vec<Option<String>> = record.outputs.iter().map(|o| extract_answer(o)).collect();
+                    let labels: Vec<bool> =
+                        answers.iter().map(|a| answers_match(a.as_deref(), gold.as_deref())).collect();
+                    let majority = majority_vote_correct(&answers, gold.as_deref());
+                    (answers, labels, majority)
+                };
                 let details: Vec<_> = answers.iter().map(|a| json!({"answer": a})).collect();
                 (labels, details, json!(gold), majority)
             }
@@ -146,10 +163,11 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
                 let doc = &document.doc;
                 let text = |key: &str| doc.get(key).and_then(|v| v.as_str()).unwrap_or("");
                 let programs: Vec<String> = if spec.quality == Quality::HumanEval {
+                    let assemble = if corrected { humaneval_program_corrected } else { humaneval_program };
                     record
                         .outputs
                         .iter()
-                        .map(|o| humaneval_program(text("prompt"), o, text("test"), text("entry_point")))
+                        .map(|o| assemble(text("prompt"), o, text("test"), text("entry_point")))
                         .collect()
                 } else {
                     let tests: Vec<String> = doc
@@ -157,7 +175,15 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
                         .and_then(|t| t.as_array())
                         .map(|t| t.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
                         .unwrap_or_default();
-                    record.outputs.iter().map(|o| mbpp_program(o, &tests)).collect()
+                    if corrected {
+                        record
+                            .outputs
+                            .iter()
+                            .map(|o| mbpp_program_corrected(o, &tests, text("test_setup_code")))
+                            .collect()
+                    } else {
+                        record.outputs.iter().map(|o| mbpp_program(o, &tests)).collect()
+                    }
                 };
                 let results = sandbox.run_many(&programs, args.workers);
                 let labels: Vec<bool> = results.iter().map(|r| r.passed()).collect();

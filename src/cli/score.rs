@@ -43,9 +43,9 @@ use crate::metrics::across_input::{
 use crate::metrics::ead::{EadConfig, ead};
 use crate::metrics::journal::{ScoreJournal, journal_path};
 use crate::metrics::nli::{SentencePairSampler, nli_diversity};
-use crate::metrics::text::split_sentences;
 use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
 use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
+use crate::metrics::text::split_sentences;
 use crate::metrics::vendi::{VendiVariant, vendi_score};
 use crate::provenance::{Provenance, sha256_file};
 
@@ -119,7 +119,9 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         bail!("--metrics nli needs --nli-model DIR (a roberta-large-mnli folder; it cannot be fetched by the setup)");
     }
     if args.nli_across && !(metrics.contains(&Metric::Nli) && args.diversity_results.is_some()) {
-        bail!("--nli-across scores the across-input sets of --diversity-results: it needs --metrics nli and --diversity-results FILE");
+        bail!(
+            "--nli-across scores the across-input sets of --diversity-results: it needs --metrics nli and --diversity-results FILE"
+        );
     }
     let device: DeviceChoice = args.device.parse()?;
     with_backend!(device, |B, dev| score::<B>(args, &metrics, &dev))

@@ -12,9 +12,11 @@
 //! rest is split on Python whitespace. `V` defaults to 50257, which is what the
 //! reference's code path used in practice (the paper says "the model's vocabulary").
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::pycompat::py_split_whitespace;
+use crate::pycompat::{is_py_whitespace, py_split_whitespace};
 
 /// The reference's fallback vocabulary size (GPT-2), used by the published numbers.
 pub const DEFAULT_VOCAB_SIZE: u64 = 50_257;
@@ -71,20 +73,19 @@ pub fn expectation_adjusted(distinct: usize, total: usize, vocab_size: u64) -> f
 /// prompts for the across-input variant).
 pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
     // Words are interned as small integers, so n-grams compare as integer tuples.
-    let cleaned: Vec<String> = outputs.iter().map(|o| o.as_ref().replace(['.', '\n'], "")).collect();
-    let mut vocabulary: FxHashMap<&str, u32> = FxHashMap::default();
-    let encoded: Vec<Vec<u32>> = cleaned
-        .iter()
-        .map(|text| {
-            py_split_whitespace(text)
-                .map(|word| {
-                    let next = vocabulary.len() as u32;
-                    *vocabulary.entry(word).or_insert(next)
-                })
-                .collect()
-        })
-        .collect();
+    let mut vocabulary: FxHashMap<Cow<'_, str>, u32> = FxHashMap::default();
+    let mut ids: Vec<u32> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(outputs.len());
+    let mut scratch = String::new();
+    for output in outputs {
+        intern_words(output.as_ref(), &mut vocabulary, &mut ids, &mut scratch);
+        ends.push(ids.len());
+    }
+    let encoded: Vec<&[u32]> =
+        std::iter::once(0).chain(ends.iter().copied()).zip(&ends).map(|(a, &b)| &ids[a..b]).collect();
     let packable = vocabulary.len() < (1 << PACK_BITS);
+    // One set serves every order: cleared, it keeps its capacity.
+    let mut packed: FxHashSet<u64> = FxHashSet::default();
     let per_order: Vec<f64> = config
         .ngram_orders
         .iter()
@@ -98,13 +99,14 @@ pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
                 vocabulary.len()
             } else if packable && n * PACK_BITS as usize <= 64 {
                 // Exact: each word id fits in PACK_BITS bits, so an n-gram packs into one u64.
-                let mut set: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(total, Default::default());
+                packed.clear();
+                packed.reserve(total);
                 for words in &encoded {
                     for gram in words.windows(n) {
-                        set.insert(gram.iter().fold(0u64, |key, &id| (key << PACK_BITS) | u64::from(id)));
+                        packed.insert(gram.iter().fold(0u64, |key, &id| (key << PACK_BITS) | u64::from(id)));
                     }
                 }
-                set.len()
+                packed.len()
             } else {
                 let mut set: FxHashSet<&[u32]> = FxHashSet::with_capacity_and_hasher(total, Default::default());
                 for words in &encoded {
@@ -117,6 +119,102 @@ pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
         .collect();
     let mean = if per_order.is_empty() { 0.0 } else { per_order.iter().sum::<f64>() / per_order.len() as f64 };
     EadScore { per_order, mean }
+}
+
+/// What the reference's tokenisation does with an ASCII byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteRole {
+    /// Part of a word.
+    Keep,
+    /// Deleted before splitting (`.` and `\n`), so the text around it joins.
+    Delete,
+    /// Python whitespace: ends a word.
+    Split,
+}
+
+/// Roles of the 128 ASCII bytes (Python's `str.split()` whitespace includes `\x1c`–`\x1f`).
+static ASCII_ROLES: [ByteRole; 128] = {
+    let mut roles = [ByteRole::Keep; 128];
+    let mut b = 0;
+    while b < 128 {
+        roles[b] = match b as u8 {
+            b'.' | b'\n' => ByteRole::Delete,
+            b'\t' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' => ByteRole::Split,
+            _ => ByteRole::Keep,
+        };
+        b += 1;
+    }
+    roles
+};
+
+/// Appends the ids of `text`'s words to `ids`, interning new words in `vocabulary`: the
+/// words of [`ead_words`] without building the cleaned text. A word is borrowed from
+/// `text` when no deleted character lies inside it (the common case: a sentence's last
+/// word keeps its slice without the full stop) and assembled in `scratch` otherwise.
+fn intern_words<'t>(
+    text: &'t str,
+    vocabulary: &mut FxHashMap<Cow<'t, str>, u32>,
+    ids: &mut Vec<u32>,
+    scratch: &mut String,
+) {
+    let bytes = text.as_bytes();
+    // The current word: its first and one-past-last kept byte, and whether a deleted
+    // character inside it moved it into `scratch`.
+    let mut start: Option<usize> = None;
+    let mut end = 0;
+    let mut joined = false;
+    let mut emit = |start: usize, end: usize, joined: bool, scratch: &String| {
+        let word: &str = if joined { scratch } else { &text[start..end] };
+        let id = match vocabulary.get(word) {
+            Some(&id) => id,
+            None => {
+                let id = vocabulary.len() as u32;
+                let key = if joined { Cow::Owned(scratch.clone()) } else { Cow::Borrowed(&text[start..end]) };
+                vocabulary.insert(key, id);
+                id
+            }
+        };
+        ids.push(id);
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let (role, width) = match bytes[i] {
+            b if b < 0x80 => (ASCII_ROLES[usize::from(b)], 1),
+            _ => {
+                let c = text[i..].chars().next().expect("i is a character boundary");
+                (if is_py_whitespace(c) { ByteRole::Split } else { ByteRole::Keep }, c.len_utf8())
+            }
+        };
+        match role {
+            ByteRole::Keep => {
+                match start {
+                    None => start = Some(i),
+                    Some(first) if !joined && end != i => {
+                        // A deleted character lies between: the word is no longer a slice.
+                        scratch.clear();
+                        scratch.push_str(&text[first..end]);
+                        joined = true;
+                    }
+                    Some(_) => {}
+                }
+                if joined {
+                    scratch.push_str(&text[i..i + width]);
+                }
+                end = i + width;
+            }
+            ByteRole::Delete => {}
+            ByteRole::Split => {
+                if let Some(first) = start.take() {
+                    emit(first, end, joined, scratch);
+                    joined = false;
+                }
+            }
+        }
+        i += width;
+    }
+    if let Some(first) = start {
+        emit(first, end, joined, scratch);
+    }
 }
 
 /// Bits per word id when n-grams are packed into a `u64` (5 × 12 = 60 bits).
@@ -158,6 +256,33 @@ mod tests {
                 let (distinct, total) = naive(&outputs, n);
                 assert_eq!(score.per_order[index], expectation_adjusted(distinct, total, config.vocab_size), "n={n}");
             }
+        }
+    }
+
+    #[test]
+    fn interned_words_are_the_reference_words() {
+        let texts = [
+            "end\nNext 3.5 a.b",
+            "Sentence one. Sentence two.\n\nThird.",
+            "...",
+            "",
+            "  leading and trailing \t",
+            "a.\n.b c\u{1c}d\u{a0}e\u{3000}f\u{2028}g\u{85}h",
+            "caf\u{e9}. na\u{ef}ve\u{1f}\u{1f}x.y.z. \r\n w",
+            "\u{65e5}\u{672c}\u{8a9e}.\u{8a9e} \u{1680}k",
+            "end.",
+            ".start",
+        ];
+        for text in texts {
+            let mut vocabulary = FxHashMap::default();
+            let (mut ids, mut scratch) = (Vec::new(), String::new());
+            intern_words(text, &mut vocabulary, &mut ids, &mut scratch);
+            let mut names = vec![String::new(); vocabulary.len()];
+            for (word, &id) in &vocabulary {
+                names[id as usize] = word.to_string();
+            }
+            let words: Vec<String> = ids.iter().map(|&id| names[id as usize].clone()).collect();
+            assert_eq!(words, ead_words(text), "{text:?}");
         }
     }
 

@@ -74,6 +74,56 @@ pub fn mbpp_program(generated: &str, tests: &[String]) -> String {
     format!("{code}\n\n{}\n", tests.join("\n"))
 }
 
+/// Every top-level function name, in order.
+fn top_level_functions(code: &str) -> Vec<&str> {
+    FIRST_DEF.captures_iter(code).filter_map(|c| c.get(1).map(|m| m.as_str())).collect()
+}
+
+/// Corrected mode of [`extract_and_align`]: no renaming when the code defines the entry
+/// point at top level (the paper's rule renames the first `def` even then, so a helper
+/// written first takes the entry point's name and its call sites break); otherwise the
+/// **last** top-level function is renamed, since helpers come before the function that
+/// uses them.
+pub fn extract_and_align_corrected(raw: &str, entry_point: &str) -> String {
+    let code = extract_code_from_markdown(raw, entry_point);
+    let functions = top_level_functions(&code);
+    match functions.last() {
+        Some(last) if !entry_point.is_empty() && !functions.contains(&entry_point) => {
+            rename_function(&code, last, entry_point)
+        }
+        _ => code,
+    }
+}
+
+/// Corrected mode of [`humaneval_program`]: a standalone program when the aligned code
+/// defines the entry point; otherwise a continuation of the prompt by the completion's
+/// fenced code when it has any (the paper appends the raw text, fences included).
+pub fn humaneval_program_corrected(prompt: &str, completion: &str, test: &str, entry_point: &str) -> String {
+    let aligned = extract_and_align_corrected(completion, entry_point);
+    if top_level_functions(&aligned).contains(&entry_point) {
+        format!("{aligned}\n\n{test}\n\ncheck({entry_point})\n")
+    } else {
+        // The longest fenced block, its indentation kept (it continues the prompt's body).
+        let blocks = BLOCK.captures_iter(completion).filter_map(|c| c.get(1).map(|m| m.as_str()));
+        let body = blocks
+            .fold(None, |best: Option<&str>, b| match best {
+                Some(best) if best.chars().count() >= b.chars().count() => Some(best),
+                _ => Some(b),
+            })
+            .map_or(completion, |block| block.trim_start_matches(['\n', '\r']).trim_end());
+        format!("{prompt}{body}\n\n{test}\n\ncheck({entry_point})\n")
+    }
+}
+
+/// Corrected mode of [`mbpp_program`]: the dataset's `test_setup_code` runs before the
+/// asserts (the paper ignores it), and functions are aligned as in
+/// [`extract_and_align_corrected`].
+pub fn mbpp_program_corrected(generated: &str, tests: &[String], setup: &str) -> String {
+    let expected = tests.iter().find_map(|t| ASSERTED.captures(t).map(|c| c[1].to_owned())).unwrap_or_default();
+    let code = extract_and_align_corrected(generated, &expected);
+    format!("{code}\n\n{setup}\n{}\n", tests.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +145,26 @@ mod tests {
             mbpp_program(code, &tests),
             "def add(a, b):\n    return a + b if a else add(1, b)\n\nassert add(1, 2) == 3\n"
         );
+    }
+
+    #[test]
+    fn corrected_mode_keeps_a_defined_entry_point_and_renames_the_last_function() {
+        let helper_first =
+            "```python\ndef _sq(x):\n    return x * x\n\ndef add_squares(a, b):\n    return _sq(a) + _sq(b)\n```";
+        // The paper's rule renames the helper: two `add_squares`, the helper's calls broken.
+        assert!(extract_and_align(helper_first, "add_squares").starts_with("def add_squares(x)"));
+        let corrected = extract_and_align_corrected(helper_first, "add_squares");
+        assert!(corrected.starts_with("def _sq(x)") && corrected.contains("return _sq(a) + _sq(b)"));
+        let renamed = extract_and_align_corrected(helper_first, "sum_sq");
+        assert!(renamed.starts_with("def _sq(x)") && renamed.contains("def sum_sq(a, b)"));
+
+        let tests = vec!["assert f(2) == 4".to_owned()];
+        assert_eq!(
+            mbpp_program_corrected("def g(x):\n    return x * K", &tests, "K = 2"),
+            "def f(x):\n    return x * K\n\nK = 2\nassert f(2) == 4\n"
+        );
+        // A fenced body continues the prompt without its fences.
+        let program = humaneval_program_corrected("def f(x):\n", "```python\n    return x\n```", "T", "f");
+        assert_eq!(program, "def f(x):\n    return x\n\nT\n\ncheck(f)\n");
     }
 }

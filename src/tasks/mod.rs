@@ -6,20 +6,22 @@
 //! * [`data`]: loading a task's documents (fetched assets or a user's export) and
 //!   lighteval's seeded selection of the first N.
 //! * [`math`]: math answer extraction, matching and majority vote (paper mode).
+//! * [`math_corrected`]: the same with the paper's defects fixed (balanced boxes, LaTeX
+//!   normalisation, numeric comparison).
 //! * [`truthfulqa`]: the TruthfulQA substring rule.
 //! * [`quality`]: accuracy@1, pass@k (unbiased).
 //! * [`sandbox`]: running generated Python programs under limits and namespaces.
-//! * [`code`]: HumanEval and MBPP program assembly (paper mode).
+//! * [`code`]: HumanEval and MBPP program assembly (paper and corrected modes).
 //! * [`ifeval`]: the reference's simplified IFEval instruction checks (paper mode).
 //! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
 //!
-//! Google's official IFEval checker and the corrected math mode are not implemented yet.
 
 pub mod code;
 pub mod cruxeval;
 pub mod data;
 pub mod ifeval;
 pub mod math;
+pub mod math_corrected;
 pub mod quality;
 pub mod registry;
 pub mod sandbox;

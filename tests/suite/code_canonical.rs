@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use diversity_collapse::tasks::code::{humaneval_program, mbpp_program};
+use diversity_collapse::tasks::code::{
+    humaneval_program, humaneval_program_corrected, mbpp_program, mbpp_program_corrected,
+};
 use diversity_collapse::tasks::data::load_split;
 use diversity_collapse::tasks::sandbox::{Sandbox, SandboxLimits};
 use diversity_collapse::tasks::task;
@@ -80,4 +82,35 @@ fn canonical_solutions_pass_in_the_sandbox() {
         quirks += 1;
     }
     eprintln!("MBPP reference solutions failing in paper mode (reference quirks): {quirks} of 500");
+
+    // Corrected mode: no quirk is left, every solution passes as the checker assembles it.
+    let corrected: Vec<String> = humaneval
+        .iter()
+        .map(|d| {
+            let text = |k: &str| d.doc[k].as_str().unwrap();
+            humaneval_program_corrected(text("prompt"), text("canonical_solution"), text("test"), text("entry_point"))
+        })
+        .chain(mbpp.iter().map(|d| {
+            let doc = &d.doc;
+            mbpp_program_corrected(
+                doc["code"].as_str().unwrap(),
+                &strings(&doc["test_list"]),
+                doc["test_setup_code"].as_str().unwrap_or(""),
+            )
+        }))
+        .collect();
+    let results = sandbox.run_many(&corrected, 2);
+    let failures: Vec<String> = names
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| !r.passed())
+        .map(|(name, r)| format!("{name}: {:?}: {}", r.outcome, r.stderr.lines().last().unwrap_or("")))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "corrected mode: {} of {} failed:\n{}",
+        failures.len(),
+        corrected.len(),
+        failures.join("\n")
+    );
 }

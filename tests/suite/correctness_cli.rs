@@ -155,7 +155,7 @@ fn unavailable_checkers_are_clear_errors() {
     let out = dir.path().join("labels.jsonl");
     for (args, message) in [
         (vec!["--task", "cruxeval"], "cruxeval"),
-        (vec!["--task", "gsm8k", "--mode", "corrected"], "in Corrected mode is not available"),
+        (vec!["--task", "truthfulqa", "--mode", "corrected"], "has one rule, the paper's"),
         (vec!["--task", "alpaca"], "judged by an LLM"),
         (vec!["--task", "nope"], "unknown task"),
     ] {
@@ -182,10 +182,19 @@ fn humaneval_outputs_run_in_the_sandbox() {
             doc["prompt"].as_str().unwrap(),
             doc["canonical_solution"].as_str().unwrap()
         );
+        // A helper written before the entry point and used after it: the paper's rule
+        // renames the helper to the entry point, so the call `_double(2)` becomes a call of
+        // the entry point with a number, which fails.
+        let helper_first = format!(
+            "```python\ndef _double(x):\n    return 2 * x\n\n{}{}\n\nassert _double(2) == 4\n```",
+            doc["prompt"].as_str().unwrap(),
+            doc["canonical_solution"].as_str().unwrap()
+        );
         let outputs = [
             doc["canonical_solution"].as_str().unwrap().to_owned(),
             format!("    raise ValueError('{entry}')\n"),
             standalone,
+            helper_first,
         ];
         writeln!(
             generations,
@@ -211,9 +220,62 @@ fn humaneval_outputs_run_in_the_sandbox() {
         std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     for line in &lines {
-        assert_eq!(line["labels"], json!([true, false, true]), "{line}");
+        assert_eq!(line["labels"], json!([true, false, true, false]), "{line}");
         assert_eq!(line["details"][1]["outcome"]["outcome"], "failed");
         assert_eq!(line["majority_vote"], Value::Null);
     }
-    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.6667"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.5000"));
+
+    // The corrected mode keeps the defined entry point, so the helper-first program passes.
+    let corrected = dir.path().join("corrected.jsonl");
+    let output = divcollapse(&[
+        "correctness",
+        "--task",
+        "humaneval",
+        "--mode",
+        "corrected",
+        "--generations",
+        input.to_str().unwrap(),
+        "--out",
+        corrected.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for line in std::fs::read_to_string(&corrected).unwrap().lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["labels"], json!([true, false, true, true]), "{line}");
+    }
+}
+
+#[test]
+fn the_corrected_math_mode_reads_whole_boxes_and_the_prompts_answer_form() {
+    let dir = tempfile::tempdir().unwrap();
+    // MATH documents whose final box holds braces (a fraction, a root, ...).
+    let documents: Vec<_> = load_task(task("math_algebra").unwrap(), None, None)
+        .unwrap()
+        .into_iter()
+        .filter(|d| diversity_collapse::tasks::math_corrected::math_gold(&d.doc).is_some_and(|g| g.contains('{')))
+        .take(4)
+        .collect();
+    assert_eq!(documents.len(), 4);
+    let records: Vec<Value> = documents
+        .iter()
+        .map(|d| {
+            let gold = diversity_collapse::tasks::math_corrected::math_gold(&d.doc).unwrap();
+            let outputs = [
+                format!("Final Answer: The final answer is ${gold}$. I hope it is correct."),
+                "\\boxed{\\frac{123}{457}}".to_owned(),
+                format!("We find $\\boxed{{{gold}}}$."),
+            ];
+            json!({"input_id": d.input_id, "prompt": d.prompt, "outputs": outputs})
+        })
+        .collect();
+    let (paper, _) = label(dir.path(), "math_algebra", &records, &[]);
+    let (corrected, stderr) = label(dir.path(), "math_algebra", &records, &["--mode", "corrected"]);
+    for (paper, corrected) in paper.iter().zip(&corrected) {
+        assert_eq!(corrected["labels"], json!([true, false, true]), "{corrected}");
+        assert_eq!(corrected["majority_vote"], true, "two of three outputs agree with the gold");
+        // The paper's rule misses the prompt's own answer form.
+        assert_eq!(paper["labels"][0], false, "{paper}");
+    }
+    assert!(stderr.contains("accuracy@1 1.0000"), "{stderr}");
 }

@@ -177,7 +177,9 @@ fn diversity_results_draw_nli_per_task_after_the_across_input_sets_as_the_refere
     let input = dir.path().join("gens.jsonl");
     let lines: Vec<String> = records
         .iter()
-        .map(|(t, p, outputs)| serde_json::json!({"task": format!("t{t}"), "input_id": p, "outputs": outputs}).to_string())
+        .map(|(t, p, outputs)| {
+            serde_json::json!({"task": format!("t{t}"), "input_id": p, "outputs": outputs}).to_string()
+        })
         .collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
     let run = |name: &str, across: bool| -> (Vec<Value>, Vec<Value>) {
@@ -228,8 +230,7 @@ fn diversity_results_draw_nli_per_task_after_the_across_input_sets_as_the_refere
     // The file-order stream of a per-input pass alone draws other pairs: the check above
     // tells the two apart.
     let mut file_order = SentencePairSampler::default();
-    let alone: Vec<f64> =
-        records.iter().map(|r| nli_diversity(&r.2, &mut file_order, &mut model).unwrap()).collect();
+    let alone: Vec<f64> = records.iter().map(|r| nli_diversity(&r.2, &mut file_order, &mut model).unwrap()).collect();
     let ours: Vec<f64> = rows.iter().map(|r| r["nli"].as_f64().unwrap()).collect();
     assert!(alone.iter().zip(&ours).any(|(a, b)| (a - b).abs() > 1e-6), "{alone:?} vs {ours:?}");
 

@@ -18,6 +18,7 @@ mod generate_engine;
 mod ifeval_golden;
 mod lab;
 mod lighteval_details_golden;
+mod math_corrected;
 mod metrics_parity;
 mod mpnet_golden;
 mod olmo3_golden;
