@@ -11,14 +11,17 @@
 //! * [`sandbox`]: running generated Python programs under limits and namespaces.
 //! * [`code`]: HumanEval and MBPP program assembly (paper mode).
 //! * [`ifeval`]: the reference's simplified IFEval instruction checks (paper mode).
+//! * [`ifeval_official`]: Google's official IFEval checker (all 25 instructions, strict
+//!   and loose, nltk's Punkt and word tokenizer ported); not yet wired to the CLI.
 //! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
 //!
-//! Google's official IFEval checker and the corrected math mode are not implemented yet.
+//! The corrected math mode is not implemented yet.
 
 pub mod code;
 pub mod cruxeval;
 pub mod data;
 pub mod ifeval;
+pub mod ifeval_official;
 pub mod math;
 pub mod quality;
 pub mod registry;
