@@ -47,7 +47,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SEED = 20261206
 REAL_VARIANTS = 2
-MIN_EVALS = 240
+MIN_EVALS = 210
 
 WORDS = ("time people year way day man thing woman life child world school state family "
          "student group country problem hand part place case week company system program "
@@ -416,7 +416,28 @@ def main():
             add("synthetic", d["prompt"], decorate(craft(iid, kw, rng), rng), [iid], [kw])
             counts[iid] += 1
 
-    # 3. Hand-made edge cases.
+    # 3. Exact counts on natural text: each prompt's own text as the response, with
+    # thresholds at the official count (measured by the official helpers), so that a
+    # count off by one either way flips a verdict: sentences (Punkt) and words, and,
+    # on the upper-cased text of every other prompt, capital words (word_tokenize).
+    from lm_eval.tasks.ifeval import instructions_util as util
+    for n, d in enumerate(docs):
+        text = d["prompt"]
+        sentences, words_ = util.count_sentences(text), util.count_words(text)
+        ids = ["length_constraints:number_sentences"] * 2 + ["length_constraints:number_words"] * 2
+        kwargs = [{"num_sentences": sentences, "relation": "at least"},
+                  {"num_sentences": sentences + 1, "relation": "less than"},
+                  {"num_words": words_, "relation": "at least"},
+                  {"num_words": words_ + 1, "relation": "less than"}]
+        add("counts", "", text, ids, kwargs)
+        if n % 2 == 0:
+            upper = text.upper()
+            caps = sum(1 for w in util.nltk.word_tokenize(upper) if w.isupper())
+            add("counts", "", upper, ["change_case:capital_word_frequency"] * 2,
+                [{"capital_frequency": caps, "capital_relation": "at least"},
+                 {"capital_frequency": caps + 1, "capital_relation": "less than"}])
+
+    # 4. Hand-made edge cases.
     edges = [
         ("", ["punctuation:no_comma"], [{}]),
         ("   \n\t ", ["punctuation:no_comma"], [{}]),
