@@ -13,13 +13,17 @@
 //! * [`sandbox`]: running generated Python programs under limits and namespaces.
 //! * [`code`]: HumanEval and MBPP program assembly (paper and corrected modes).
 //! * [`ifeval`]: the reference's simplified IFEval instruction checks (paper mode).
+//! * [`ifeval_official`]: Google's official IFEval checker (all 25 instructions, strict
+//!   and loose, nltk's Punkt and word tokenizer ported): `--mode corrected`.
+//! * [`langdetect`]: a port of Python's langdetect, which the official checker's
+//!   `language:response_language` calls.
 //! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
-//!
 
 pub mod code;
 pub mod cruxeval;
 pub mod data;
 pub mod ifeval;
+pub mod ifeval_official;
 pub mod math;
 pub mod math_corrected;
 pub mod quality;

@@ -16,6 +16,7 @@ mod fuzz_readers;
 mod generate_cli;
 mod generate_engine;
 mod ifeval_golden;
+mod ifeval_official_golden;
 mod lab;
 mod lighteval_details_golden;
 mod math_corrected;
