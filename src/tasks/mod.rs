@@ -12,6 +12,8 @@
 //! * [`code`]: HumanEval and MBPP program assembly (paper mode).
 //! * [`ifeval`]: the reference's simplified IFEval instruction checks (paper mode).
 //! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
+//! * [`langdetect`]: a port of Python's langdetect 1.0.9, the language identifier of
+//!   Google's official IFEval check `language:response_language`.
 //!
 //! Google's official IFEval checker and the corrected math mode are not implemented yet.
 
@@ -19,6 +21,7 @@ pub mod code;
 pub mod cruxeval;
 pub mod data;
 pub mod ifeval;
+pub mod langdetect;
 pub mod math;
 pub mod quality;
 pub mod registry;

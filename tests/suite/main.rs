@@ -17,6 +17,7 @@ mod generate_cli;
 mod generate_engine;
 mod ifeval_golden;
 mod lab;
+mod langdetect_golden;
 mod lighteval_details_golden;
 mod metrics_parity;
 mod mpnet_golden;
