@@ -47,7 +47,8 @@
 //!   switched `sum()` of floats to compensated summation, which can change the last bits
 //!   of the probabilities (and, at exact near-ties, the answer).
 //! * `str.isupper` on one character is [`char::is_uppercase`] (the Unicode `Uppercase`
-//!   property in both); `gauss` uses the platform's `cos`, `sin` and `log`, as CPython does.
+//!   property in both; Python 3.11 has Unicode 14, Rust a newer version, which matters
+//!   only for characters assigned since); `gauss` uses the platform's `cos`, `sin` and `log`, as CPython does.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
