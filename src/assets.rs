@@ -6,6 +6,7 @@
 //! ```text
 //! models/all-mpnet-base-v2/     models/all-MiniLM-L6-v2/     tokenizers/dolma2.json
 //! data/<task>/<file>            MANIFEST.json
+//! langdetect/profiles/<lang>    langdetect/messages.properties
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -64,6 +65,12 @@ impl Assets {
     /// A file under `data/`, e.g. `data("gsm8k/requests.jsonl.gz")`.
     pub fn data(&self, relative: &str) -> Result<PathBuf, MissingAsset> {
         self.require(&format!("data/{relative}"))
+    }
+
+    /// `langdetect/`, langdetect 1.0.9's data: the 55 language profiles
+    /// (`profiles/<lang>`, JSON) and the normalisation tables (`messages.properties`).
+    pub fn langdetect(&self) -> Result<PathBuf, MissingAsset> {
+        self.require("langdetect/messages.properties").map(|_| self.root.join("langdetect"))
     }
 
     fn require(&self, relative: &str) -> Result<PathBuf, MissingAsset> {

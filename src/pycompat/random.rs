@@ -1,5 +1,6 @@
 //! A port of CPython's `random.Random` (MT19937) for the calls the reference uses:
-//! integer seeding, `getrandbits`, `_randbelow`, `random()`, `shuffle` and `sample`.
+//! integer seeding, `getrandbits`, `_randbelow`, `random()`, `shuffle`, `sample`, `choice`
+//! and `gauss`.
 //!
 //! CPython 3.11 semantics (`Modules/_randommodule.c`, `Lib/random.py`):
 //! * `seed(n)` for an int uses `init_by_array` with the 32-bit little-endian words of
@@ -9,7 +10,11 @@
 //! * `_randbelow(n)` draws `getrandbits(n.bit_length())` until the value is below `n`;
 //! * `shuffle` walks `i` from `len-1` down to 1 swapping with `_randbelow(i + 1)`;
 //! * `sample` uses a partial Fisher–Yates on a pool when `n <= setsize`, otherwise
-//!   rejection sampling with a set, where `setsize = 21 (+ 4^ceil(log4(3k)) if k > 5)`.
+//!   rejection sampling with a set, where `setsize = 21 (+ 4^ceil(log4(3k)) if k > 5)`;
+//! * `choice(seq)` is `seq[_randbelow(len(seq))]`;
+//! * `gauss(mu, sigma)` is the Box–Muller transform on two `random()` draws; it returns the
+//!   cosine half and caches the sine half in `gauss_next` for the next call (seeding clears
+//!   the cache).
 
 use std::collections::HashSet;
 
@@ -24,6 +29,8 @@ const LOWER_MASK: u32 = 0x7fff_ffff;
 pub struct PyRandom {
     state: [u32; N],
     index: usize,
+    /// `Random.gauss_next`: the second normal deviate of the last Box–Muller pair.
+    gauss_next: Option<f64>,
 }
 
 impl PyRandom {
@@ -44,13 +51,13 @@ impl PyRandom {
     /// A bare MT19937 seeded with `init_genrand(seed)` (numpy's legacy integer seeding),
     /// for [`super::numpy_random`].
     pub(crate) fn from_genrand_seed(seed: u32) -> Self {
-        let mut rng = Self { state: [0; N], index: N };
+        let mut rng = Self { state: [0; N], index: N, gauss_next: None };
         rng.init_genrand(seed);
         rng
     }
 
     fn from_key(key: &[u32]) -> Self {
-        let mut rng = Self { state: [0; N], index: N };
+        let mut rng = Self { state: [0; N], index: N, gauss_next: None };
         rng.init_genrand(19_650_218);
         let mut i = 1usize;
         let mut j = 0usize;
@@ -149,6 +156,30 @@ impl PyRandom {
         let a = f64::from(self.next_u32() >> 5);
         let b = f64::from(self.next_u32() >> 6);
         (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// `random.choice(seq)`: `None` for an empty slice (Python raises `IndexError`).
+    pub fn choice<'a, T>(&mut self, seq: &'a [T]) -> Option<&'a T> {
+        if seq.is_empty() {
+            return None;
+        }
+        Some(&seq[self.randbelow(seq.len() as u64) as usize])
+    }
+
+    /// `random.gauss(mu, sigma)`, CPython's Box–Muller variant with its cached second value:
+    /// `x2pi = random() * 2π`, `g2rad = sqrt(-2 log(1 - random()))`, return
+    /// `mu + cos(x2pi) g2rad * sigma` and keep `sin(x2pi) g2rad` for the next call.
+    pub fn gauss(&mut self, mu: f64, sigma: f64) -> f64 {
+        let z = match self.gauss_next.take() {
+            Some(z) => z,
+            None => {
+                let x2pi = self.random() * (2.0 * std::f64::consts::PI);
+                let g2rad = (-2.0 * (1.0 - self.random()).ln()).sqrt();
+                self.gauss_next = Some(x2pi.sin() * g2rad);
+                x2pi.cos() * g2rad
+            }
+        };
+        mu + z * sigma
     }
 
     /// `random.shuffle(x)` in place.

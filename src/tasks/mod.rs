@@ -15,8 +15,8 @@
 //! * [`ifeval`]: the reference's simplified IFEval instruction checks (paper mode).
 //! * [`ifeval_official`]: Google's official IFEval checker (all 25 instructions, strict
 //!   and loose, nltk's Punkt and word tokenizer ported): `--mode corrected`.
-//! * [`langdetect`]: a port of Python's langdetect, which the official checker's
-//!   `language:response_language` calls.
+//! * [`langdetect`]: a port of Python's langdetect 1.0.9, the language identifier of
+//!   the official check `language:response_language`.
 //! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
 
 pub mod code;
@@ -24,6 +24,7 @@ pub mod cruxeval;
 pub mod data;
 pub mod ifeval;
 pub mod ifeval_official;
+pub mod langdetect;
 pub mod math;
 pub mod math_corrected;
 pub mod quality;

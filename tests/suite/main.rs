@@ -18,6 +18,7 @@ mod generate_engine;
 mod ifeval_golden;
 mod ifeval_official_golden;
 mod lab;
+mod langdetect_golden;
 mod lighteval_details_golden;
 mod math_corrected;
 mod metrics_parity;

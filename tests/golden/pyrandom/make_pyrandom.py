@@ -1,5 +1,8 @@
 """Reference values of CPython's `random.Random` for the Rust port (src/pycompat/random.rs).
 
+Includes `gauss` (with its cached second deviate) interleaved with `choice`, as langdetect
+draws them (`gauss_choice`).
+
 Regenerate (standard library only; the values depend on the CPython version's
 algorithms, which have been stable since 3.2 for these calls; made with CPython 3.11):
 
@@ -31,4 +34,18 @@ for seed in [0, 1, 42, 1234, 2**32 + 7, 2**40 + 5, -7, 2**63 - 1]:
     case["samples"] = samples
     cases.append(case)
 
-json.dump({"python": sys.version.split()[0], "cases": cases}, sys.stdout)
+# gauss (with its cached second deviate) interleaved with choice, as langdetect draws them:
+# one gauss per trial, then many choice calls; and plain gauss runs with other mu, sigma.
+gauss_choice = []
+for seed in [0, 1, 42, 2**40 + 5]:
+    rng = random.Random(seed)
+    draws = []
+    for trial in range(7):
+        draws.append(["gauss", 0.0, 1.0, rng.gauss(0.0, 1.0)])
+        for n in (1, 2, 7, 100, 1000, 12345)[: 1 + trial % 6]:
+            draws.append(["choice", n, rng.choice(range(n))])
+    for mu, sigma in [(0.0, 1.0), (3.5, 0.25), (-1.0, 2.0), (0.0, 1.0), (0.0, 1.0)]:
+        draws.append(["gauss", mu, sigma, rng.gauss(mu, sigma)])
+    gauss_choice.append({"seed": seed, "draws": draws})
+
+json.dump({"python": sys.version.split()[0], "cases": cases, "gauss_choice": gauss_choice}, sys.stdout)
