@@ -25,6 +25,8 @@ use crate::tasks::cruxeval::{
 };
 use crate::tasks::data::{TaskDocument, load_split};
 use crate::tasks::ifeval::{IfEvalQuality, check_output, document_instructions};
+use crate::tasks::ifeval_official::{OfficialError, check_official};
+use crate::tasks::langdetect::LanguageDetector;
 use crate::tasks::math::{answers_match, extract_answer, gsm8k_gold, majority_vote_correct};
 use crate::tasks::math_corrected;
 use crate::tasks::quality::{mean, pass_at_k};
@@ -86,12 +88,6 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
             spec.name,
             format!("{:?}", spec.quality).to_lowercase()
         ),
-        (Quality::IfEval, Mode::Corrected) => {
-            bail!(
-                "task `{}`: the official IFEval checker is not available in this version; use --mode paper",
-                spec.name
-            )
-        }
         _ => {}
     }
     let documents = load_split(spec, args.data.as_deref())?;
@@ -112,8 +108,12 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         None,
     );
     let (mut first, mut vote, mut any, mut unlinked) = (Vec::new(), Vec::new(), Vec::new(), 0usize);
+    // Documents the checker cannot judge reproducibly (official IFEval's random defaults).
+    let mut uncheckable = 0usize;
     let mut pass_at: Vec<[f64; 4]> = Vec::new();
     let mut instruction_quality: Vec<IfEvalQuality> = Vec::new();
+    // Loaded at the first document the official IFEval checker sees.
+    let mut language_detector: Option<LanguageDetector> = None;
     for record in GenerationSource::open(&args.generations, false)? {
         let record = record?;
         let document = by_id
@@ -193,6 +193,49 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
                     results.iter().map(|r| json!({"outcome": r.outcome, "seconds": r.seconds})).collect();
                 (labels, details, serde_json::Value::Null, false)
             }
+            Quality::IfEval if corrected => {
+                let context =
+                    |e: String| format!("{}: document `{}`: {e}", args.generations.display(), document.input_id);
+                let (ids, kwargs) =
+                    document_instructions(&document.doc).map_err(|e| anyhow::anyhow!(context(e.to_string())))?;
+                let detector = match &language_detector {
+                    Some(detector) => detector,
+                    None => language_detector.insert(
+                        LanguageDetector::load(&crate::assets::Assets::locate())
+                            .context("the official IFEval checker needs the langdetect profiles")?,
+                    ),
+                };
+                let checks = match record
+                    .outputs
+                    .iter()
+                    .map(|o| check_official(o, &ids, &kwargs, detector))
+                    .collect::<Result<Vec<_>, _>>()
+                {
+                    Ok(checks) => checks,
+                    Err(error @ OfficialError::RandomDefault { .. }) => {
+                        // Not reproducible: the official code draws the argument at random.
+                        tracing::warn!("{}; skipped", context(error.to_string()));
+                        uncheckable += 1;
+                        continue;
+                    }
+                    Err(error) => bail!(context(error.to_string())),
+                };
+                if let Some(first) = checks.first() {
+                    let passes = checks.iter().filter(|c| c.strict).count();
+                    instruction_quality.push(IfEvalQuality {
+                        strict_at_1: first.strict,
+                        loose_at_1: f64::from(u8::from(first.loose)),
+                        strict_pass_at_k: passes > 0,
+                        consistency: passes as f64 / checks.len() as f64,
+                    });
+                }
+                let labels: Vec<bool> = checks.iter().map(|c| c.strict).collect();
+                let details: Vec<_> = checks
+                    .iter()
+                    .map(|c| json!({"results": c.strict_results, "loose_results": c.loose_results, "loose": c.loose}))
+                    .collect();
+                (labels, details, json!(ids), false)
+            }
             Quality::IfEval => {
                 let context = |e| format!("{}: document `{}`: {e}", args.generations.display(), document.input_id);
                 let (ids, kwargs) = document_instructions(&document.doc).map_err(|e| anyhow::anyhow!(context(e)))?;
@@ -253,6 +296,8 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
     }
     if !instruction_quality.is_empty() {
         let share = |f: fn(&IfEvalQuality) -> f64| mean(instruction_quality.iter().map(f));
+        // Paper mode: loose@1 is the share of instructions output 0 follows; official
+        // (corrected) mode: whether output 0 follows them all in the loose reading.
         eprintln!(
             "strict@1 {:.4}, loose@1 {:.4}, strict pass@K {:.4}, consistency@K {:.4}",
             share(|q| f64::from(u8::from(q.strict_at_1))),
@@ -262,7 +307,7 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         );
     }
     eprintln!(
-        "{}: {} prompts labelled ({unlinked} unlinked); accuracy@1 {:.4}, majority vote {:.4}, pass@K {:.4}",
+        "{}: {} prompts labelled ({unlinked} unlinked, {uncheckable} not checkable); accuracy@1 {:.4}, majority vote {:.4}, pass@K {:.4}",
         spec.name,
         first.len(),
         mean(first),

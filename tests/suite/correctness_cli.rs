@@ -126,6 +126,14 @@ fn ifeval_and_cruxeval_outputs_are_labelled() {
     assert_eq!(lines[1]["details"][2]["loose"], json!(0.0));
     assert!(stderr.contains("strict@1 1.0000, loose@1 1.0000, strict pass@K 1.0000, consistency@K 0.5000"), "{stderr}");
 
+    // The official checker (corrected mode) agrees here, and reports loose per instruction.
+    let (official, stderr) = label(dir.path(), "ifeval", &records, &["--mode", "corrected"]);
+    assert_eq!(official[0]["labels"], json!([true, false, true]));
+    assert_eq!(official[1]["labels"], json!([true, false, false]));
+    assert_eq!(official[1]["details"][1]["loose_results"].as_array().unwrap().len(), 3);
+    assert_eq!(official[1]["details"][0]["loose"], json!(true));
+    assert!(stderr.contains("strict@1 1.0000, loose@1 1.0000, strict pass@K 1.0000"), "{stderr}");
+
     // CRUXEval from a user's export: literal equality, quotes, and a wrong answer.
     let data = dir.path().join("cruxeval.jsonl");
     std::fs::write(

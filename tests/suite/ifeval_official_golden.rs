@@ -94,3 +94,29 @@ fn every_case_matches_the_official_checker_strict_and_loose() {
     }
     assert!(wrong.is_empty(), "{} of {cases} cases differ:\n{}", wrong.len(), wrong.join("\n"));
 }
+
+/// The same cases with the langdetect port in place of the replay: every text the
+/// official checker sends to `langdetect.detect` gets the answer Python gave.
+#[test]
+fn the_langdetect_port_answers_every_detection_of_the_fixture_as_python() {
+    let Ok(detector) =
+        diversity_collapse::tasks::langdetect::LanguageDetector::load(&diversity_collapse::assets::Assets::locate())
+    else {
+        panic!("run scripts/setup: the langdetect profiles are an asset");
+    };
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ifeval_official/cases.jsonl");
+    let (mut asked, mut wrong) = (0, Vec::new());
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        for pair in case["langdetect"].as_array().unwrap() {
+            let text = pair[0].as_str().unwrap();
+            asked += 1;
+            let ours = LanguageDetector::detect(&detector, text);
+            if ours.as_deref() != pair[1].as_str() {
+                wrong.push(format!("case {}: {text:?}: ours {ours:?}, Python {}", case["case"], pair[1]));
+            }
+        }
+    }
+    assert!(asked > 200, "{asked}");
+    assert!(wrong.is_empty(), "{} of {asked} detections differ:\n{}", wrong.len(), wrong.join("\n"));
+}

@@ -49,6 +49,14 @@ pub trait LanguageDetector {
     fn detect(&self, text: &str) -> Option<String>;
 }
 
+/// The langdetect port: its only error, "No features in text.", is the one exception the
+/// official checker catches.
+impl LanguageDetector for crate::tasks::langdetect::LanguageDetector {
+    fn detect(&self, text: &str) -> Option<String> {
+        crate::tasks::langdetect::LanguageDetector::detect(self, text).ok()
+    }
+}
+
 /// The verdicts for one response.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OfficialCheck {
