@@ -73,8 +73,11 @@ pub fn expectation_adjusted(distinct: usize, total: usize, vocab_size: u64) -> f
 /// prompts for the across-input variant).
 pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
     // Words are interned as small integers, so n-grams compare as integer tuples.
-    let mut vocabulary: FxHashMap<Cow<'_, str>, u32> = FxHashMap::default();
-    let mut ids: Vec<u32> = Vec::new();
+    // Sized for about one new word per 8 bytes of text, so it rarely grows.
+    let bytes: usize = outputs.iter().map(|o| o.as_ref().len()).sum();
+    let mut vocabulary: FxHashMap<Cow<'_, str>, u32> =
+        FxHashMap::with_capacity_and_hasher(bytes / 8 + 16, Default::default());
+    let mut ids: Vec<u32> = Vec::with_capacity(bytes / 4 + 16);
     let mut ends: Vec<usize> = Vec::with_capacity(outputs.len());
     let mut scratch = String::new();
     for output in outputs {
@@ -84,8 +87,10 @@ pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
     let encoded: Vec<&[u32]> =
         std::iter::once(0).chain(ends.iter().copied()).zip(&ends).map(|(a, &b)| &ids[a..b]).collect();
     let packable = vocabulary.len() < (1 << PACK_BITS);
-    // One set serves every order: cleared, it keeps its capacity.
-    let mut packed: FxHashSet<u64> = FxHashSet::default();
+    // Exact: each word id fits in PACK_BITS bits, so an n-gram (n ≤ 5) packs into a u64.
+    let packed_orders: Vec<usize> =
+        config.ngram_orders.iter().copied().filter(|&n| packable && (2..=MAX_PACKED_ORDER).contains(&n)).collect();
+    let packed_distinct = distinct_packed_ngrams(&encoded, &packed_orders);
     let per_order: Vec<f64> = config
         .ngram_orders
         .iter()
@@ -97,16 +102,8 @@ pub fn ead<S: AsRef<str>>(outputs: &[S], config: &EadConfig) -> EadScore {
             let distinct = if n == 1 {
                 // Every interned word occurs at least once: the distinct unigrams.
                 vocabulary.len()
-            } else if packable && n * PACK_BITS as usize <= 64 {
-                // Exact: each word id fits in PACK_BITS bits, so an n-gram packs into one u64.
-                packed.clear();
-                packed.reserve(total);
-                for words in &encoded {
-                    for gram in words.windows(n) {
-                        packed.insert(gram.iter().fold(0u64, |key, &id| (key << PACK_BITS) | u64::from(id)));
-                    }
-                }
-                packed.len()
+            } else if let Some(i) = packed_orders.iter().position(|&m| m == n) {
+                packed_distinct[i]
             } else {
                 let mut set: FxHashSet<&[u32]> = FxHashSet::with_capacity_and_hasher(total, Default::default());
                 for words in &encoded {
@@ -219,6 +216,54 @@ fn intern_words<'t>(
 
 /// Bits per word id when n-grams are packed into a `u64` (5 × 12 = 60 bits).
 const PACK_BITS: u32 = 12;
+
+/// The longest n-gram that packs (the top 4 bits of the key hold the order).
+const MAX_PACKED_ORDER: usize = 5;
+
+/// The number of distinct n-grams of each order in `orders` (2 ≤ n ≤ 5, word ids below
+/// 2^PACK_BITS), counted in one open-addressing table of packed keys: a key is the n word
+/// ids, PACK_BITS bits each, with the order in its top 4 bits, so every key is non-zero
+/// and the orders never collide. A table of twice the keys' number, rounded up to a power
+/// of two, stays in the first-level cache for a prompt's outputs.
+fn distinct_packed_ngrams(outputs: &[&[u32]], orders: &[usize]) -> Vec<usize> {
+    let keys: usize =
+        orders.iter().map(|&n| outputs.iter().map(|w| w.len().saturating_sub(n - 1)).sum::<usize>()).sum();
+    let bits = (2 * keys).max(16).next_power_of_two().trailing_zeros();
+    let mask = (1usize << bits) - 1;
+    let mut table = vec![0u64; 1 << bits];
+    orders
+        .iter()
+        .map(|&n| {
+            let tag = (n as u64) << 60;
+            let window_mask = (1u64 << (PACK_BITS as usize * n)) - 1;
+            let mut distinct = 0;
+            for words in outputs {
+                let mut rolling = 0u64;
+                for (t, &id) in words.iter().enumerate() {
+                    rolling = (rolling << PACK_BITS) | u64::from(id);
+                    if t + 1 < n {
+                        continue;
+                    }
+                    let key = (rolling & window_mask) | tag;
+                    // Fibonacci hashing: the top bits of the product index the table.
+                    let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+                    loop {
+                        match table[slot] {
+                            0 => {
+                                table[slot] = key;
+                                distinct += 1;
+                                break;
+                            }
+                            k if k == key => break,
+                            _ => slot = (slot + 1) & mask,
+                        }
+                    }
+                }
+            }
+            distinct
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

@@ -51,17 +51,10 @@ impl<'a> EmbeddingSet<'a> {
     }
 
     /// The cosine Gram matrix `E Eᵀ` (row-major, `len × len`), computed once for both
-    /// SBERT diversity and the Vendi score. Each entry equals [`dot_f64`] of its two rows
-    /// bit for bit; with AVX2 and FMA, four entries of a row are accumulated at once.
+    /// SBERT diversity and the Vendi score.
     pub fn gram(&self) -> Gram {
         let m = self.len();
         let mut values = vec![0.0; m * m];
-        #[cfg(target_arch = "x86_64")]
-        if m > 1 && std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { gram_avx2(self, &mut values) };
-            return Gram { m, values };
-        }
         for i in 0..m {
             for j in i..m {
                 let value = self.dot(i, j);
@@ -71,80 +64,6 @@ impl<'a> EmbeddingSet<'a> {
         }
         Gram { m, values }
     }
-}
-
-/// The AVX2/FMA Gram matrix: rows are widened to f64 once, then each row is multiplied
-/// with four rows at a time (eight independent accumulator chains instead of the two of
-/// one dot product, which is what bounds [`dot_f64_avx2`]). The accumulation order is
-/// that of [`dot_f64_avx2`] (lanes by position mod 8 in two halves, the tail added last in
-/// order), so every entry is bit-identical to it.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gram_avx2(set: &EmbeddingSet<'_>, values: &mut [f64]) {
-    use std::arch::x86_64::{__m256d, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_setzero_pd};
-    let (m, dim) = (set.len(), set.dim());
-    let body = dim - dim % 8;
-    let wide: Vec<f64> = set.data.iter().map(|&x| f64::from(x)).collect();
-    let row = |i: usize| &wide[i * dim..(i + 1) * dim];
-    for i in 0..m {
-        // Columns from the start of i's block of four, so every block is full; the few
-        // entries below the diagonal are computed twice with identical results.
-        let mut j = i - i % 4;
-        while j < m {
-            let columns = (m - j).min(4);
-            if columns < 4 {
-                for c in j..m {
-                    let value = set.dot(i, c);
-                    values[i * m + c] = value;
-                    values[c * m + i] = value;
-                }
-                break;
-            }
-            let a = row(i);
-            let b = [row(j), row(j + 1), row(j + 2), row(j + 3)];
-            let mut low: [__m256d; 4] = [_mm256_setzero_pd(); 4];
-            let mut high: [__m256d; 4] = [_mm256_setzero_pd(); 4];
-            let mut k = 0;
-            while k < body {
-                // SAFETY: k + 8 <= body <= dim, and every row holds dim values.
-                unsafe {
-                    let (x_low, x_high) = (_mm256_loadu_pd(a.as_ptr().add(k)), _mm256_loadu_pd(a.as_ptr().add(k + 4)));
-                    for c in 0..4 {
-                        low[c] = _mm256_fmadd_pd(x_low, _mm256_loadu_pd(b[c].as_ptr().add(k)), low[c]);
-                        high[c] = _mm256_fmadd_pd(x_high, _mm256_loadu_pd(b[c].as_ptr().add(k + 4)), high[c]);
-                    }
-                }
-                k += 8;
-            }
-            for c in 0..4 {
-                let value = finish_lanes(low[c], high[c], &a[body..], &b[c][body..]);
-                values[i * m + j + c] = value;
-                values[(j + c) * m + i] = value;
-            }
-            j += 4;
-        }
-    }
-}
-
-/// `(low + high)` summed as `(l0 + l1) + (l2 + l3)`, then the tail products added in
-/// order: the last steps of [`dot_f64_avx2`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn finish_lanes(
-    low: std::arch::x86_64::__m256d,
-    high: std::arch::x86_64::__m256d,
-    tail_a: &[f64],
-    tail_b: &[f64],
-) -> f64 {
-    use std::arch::x86_64::{_mm256_add_pd, _mm256_storeu_pd};
-    let mut lanes = [0.0f64; 4];
-    // SAFETY: `lanes` holds four f64.
-    unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(low, high)) };
-    let mut sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    for (x, y) in tail_a.iter().zip(tail_b) {
-        sum += x * y;
-    }
-    sum
 }
 
 /// `Σ a_i b_i` of two f32 vectors, accumulated in f64. Uses AVX2 and FMA when the CPU
@@ -280,20 +199,6 @@ mod tests {
 #[cfg(test)]
 mod dot_tests {
     use super::*;
-
-    #[test]
-    fn every_gram_entry_is_the_dot_product_bit_for_bit() {
-        for (m, dim) in [(1usize, 8usize), (2, 768), (3, 5), (5, 13), (16, 768), (17, 771)] {
-            let data: Vec<f32> = (0..m * dim).map(|i| (((i * 7919) % 1013) as f32 - 506.0) / 506.0).collect();
-            let set = EmbeddingSet::new(&data, dim).unwrap();
-            let gram = set.gram();
-            for i in 0..m {
-                for j in 0..m {
-                    assert_eq!(gram.get(i, j).to_bits(), set.dot(i, j).to_bits(), "m={m} dim={dim} ({i},{j})");
-                }
-            }
-        }
-    }
 
     #[test]
     fn simd_and_portable_dots_agree() {
