@@ -317,7 +317,7 @@ impl LanguageDetector {
             loop {
                 let row = *random.choice(&ngrams).expect("n-grams are not empty");
                 self.update_lang_prob(&mut prob, row, alpha);
-                if i % 5 == 0 && (normalize_prob(&mut prob) > CONV_THRESHOLD || i >= ITERATION_LIMIT) {
+                if i.is_multiple_of(5) && (normalize_prob(&mut prob) > CONV_THRESHOLD || i >= ITERATION_LIMIT) {
                     break;
                 }
                 i += 1;
@@ -395,10 +395,10 @@ impl LanguageDetector {
                 }
                 word.clear();
                 word.extend(&grams[grams.len() - n..]);
-                if word != " " {
-                    if let Some(&row) = self.rows.get(word.as_str()) {
-                        result.push(row);
-                    }
+                if word != " "
+                    && let Some(&row) = self.rows.get(word.as_str())
+                {
+                    result.push(row);
                 }
             }
         }

@@ -405,10 +405,10 @@ fn slices_from_text(chars: &[char], params: &PunktParams) -> Vec<(usize, usize)>
             index = previous_slice.0;
         }
         let prev_word_slice = (index, m.start);
-        if let Some(p) = previous {
-            if previous_slice.1 <= prev_word_slice.0 {
-                candidates.push((p, context_text(previous_slice, p)));
-            }
+        if let Some(p) = previous
+            && previous_slice.1 <= prev_word_slice.0
+        {
+            candidates.push((p, context_text(previous_slice, p)));
         }
         previous = Some(m);
         previous_slice = prev_word_slice;
