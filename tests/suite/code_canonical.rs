@@ -17,6 +17,16 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
     value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
 }
 
+/// `name: outcome: last line of stderr` of every program that did not pass.
+fn failed_programs(names: &[String], results: &[diversity_collapse::tasks::sandbox::RunResult]) -> Vec<String> {
+    names
+        .iter()
+        .zip(results)
+        .filter(|(_, r)| !r.passed())
+        .map(|(name, r)| format!("{name}: {:?}: {}", r.outcome, r.stderr.lines().last().unwrap_or("")))
+        .collect()
+}
+
 #[test]
 fn canonical_solutions_pass_in_the_sandbox() {
     let _serial = crate::sandbox_serial();
@@ -48,12 +58,7 @@ fn canonical_solutions_pass_in_the_sandbox() {
         names.push(format!("mbpp/{}", document.input_id));
     }
     let results = sandbox.run_many(&programs, 2);
-    let failures: Vec<String> = names
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| !r.passed())
-        .map(|(name, r)| format!("{name}: {:?}: {}", r.outcome, r.stderr.lines().last().unwrap_or("")))
-        .collect();
+    let failures = failed_programs(&names, &results);
     assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), programs.len(), failures.join("\n"));
 
     // Paper mode on MBPP: every failure is one of the reference's quirks.
@@ -100,12 +105,7 @@ fn canonical_solutions_pass_in_the_sandbox() {
         }))
         .collect();
     let results = sandbox.run_many(&corrected, 2);
-    let failures: Vec<String> = names
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| !r.passed())
-        .map(|(name, r)| format!("{name}: {:?}: {}", r.outcome, r.stderr.lines().last().unwrap_or("")))
-        .collect();
+    let failures = failed_programs(&names, &results);
     assert!(
         failures.is_empty(),
         "corrected mode: {} of {} failed:\n{}",

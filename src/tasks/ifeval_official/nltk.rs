@@ -65,24 +65,22 @@ fn is_titlecase(c: char) -> bool {
 
 /// Python `str.isupper()`: at least one cased character and no lowercase or titlecase one.
 pub fn py_isupper(s: &str) -> bool {
-    let mut cased = false;
-    for c in s.chars() {
-        if c.is_lowercase() || is_titlecase(c) {
-            return false;
-        }
-        cased |= c.is_uppercase();
-    }
-    cased
+    all_cased_chars(s, char::is_uppercase, char::is_lowercase)
 }
 
 /// Python `str.islower()`: at least one cased character and no uppercase or titlecase one.
 pub fn py_islower(s: &str) -> bool {
+    all_cased_chars(s, char::is_lowercase, char::is_uppercase)
+}
+
+/// At least one character is `wanted`, and none is `other` or titlecase.
+fn all_cased_chars(s: &str, wanted: fn(char) -> bool, other: fn(char) -> bool) -> bool {
     let mut cased = false;
     for c in s.chars() {
-        if c.is_uppercase() || is_titlecase(c) {
+        if other(c) || is_titlecase(c) {
             return false;
         }
-        cased |= c.is_lowercase();
+        cased |= wanted(c);
     }
     cased
 }
