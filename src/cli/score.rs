@@ -45,7 +45,6 @@ use crate::metrics::journal::{ScoreJournal, journal_path};
 use crate::metrics::nli::{SentencePairSampler, nli_diversity};
 use crate::metrics::per_prompt::{Metric, PromptScorer, summarise, write_scores};
 use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
-use crate::metrics::text::split_sentences;
 use crate::metrics::vendi::{VendiVariant, vendi_score};
 use crate::provenance::{Provenance, sha256_file};
 
@@ -179,7 +178,6 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         }
         _ => None,
     };
-    let nli_streams_used = nli_streams.is_some();
     let mut nli_streams = nli_streams.map(TaskStreams::new);
     // Hashed once: the journal key and the summary's provenance both record them.
     let generations_hash = sha256_file(&args.generations)?;
@@ -198,7 +196,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
         "encoder": encoder_hash,
         "nli": &nli_hash,
         "nli_max_length": args.nli_max_length,
-        "nli_stream": if nli_streams_used { "per task, after the across-input draws" } else { "file order" },
+        "nli_stream": if nli_streams.is_some() { "per task, after the across-input draws" } else { "file order" },
     });
     let journal_file = journal_path(&args.out);
     let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
@@ -274,7 +272,7 @@ fn score<B: Backend>(args: &ScoreArgs, metrics: &[Metric], device: &B::Device) -
                 .parameter("nli_max_length", args.nli_max_length)
                 .parameter(
                     "nli_sampling",
-                    if nli_streams_used {
+                    if nli_streams.is_some() {
                         "random.Random(1234) per task: across-input set, overall set, then the prompts in file order"
                     } else {
                         "random.Random(1234), per-input pass only, prompts in file order"
@@ -374,8 +372,7 @@ impl AcrossInputTasks {
                 }
                 None => {
                     for set in sets {
-                        let sentences: Vec<Vec<String>> = set.iter().map(|o| split_sentences(o)).collect();
-                        sampler.select(&sentences);
+                        sampler.split_and_select(set);
                     }
                 }
             }

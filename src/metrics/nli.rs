@@ -61,6 +61,14 @@ impl SentencePairSampler {
         Self { rng: PyRandom::new(seed), sample_size: sample_size.max(1) }
     }
 
+    /// Splits `outputs` into sentences and draws their pairs ([`Self::select`]): what
+    /// scoring the set consumes from the stream, whether or not it is then scored.
+    pub fn split_and_select<S: AsRef<str>>(&mut self, outputs: &[S]) -> (Vec<Vec<String>>, Vec<SentencePair>) {
+        let sentences: Vec<Vec<String>> = outputs.iter().map(|o| split_sentences(o.as_ref())).collect();
+        let pairs = self.select(&sentences);
+        (sentences, pairs)
+    }
+
     /// The sentence pairs of one set of outputs, given their sentences, in the
     /// reference's order. Sets with fewer than two outputs draw nothing.
     pub fn select(&mut self, sentences: &[Vec<String>]) -> Vec<SentencePair> {
@@ -114,8 +122,7 @@ pub fn nli_diversity_with<S: AsRef<str>, N: NliScorer>(
     if outputs.len() <= 1 {
         return Ok(0.0);
     }
-    let sentences: Vec<Vec<String>> = outputs.iter().map(|o| split_sentences(o.as_ref())).collect();
-    let pairs = sampler.select(&sentences);
+    let (sentences, pairs) = sampler.split_and_select(outputs);
     if pairs.is_empty() {
         return Ok(0.0);
     }

@@ -13,7 +13,6 @@ use super::ead::{EadConfig, ead};
 use super::nli::{SentencePairSampler, nli_diversity};
 use super::sbert::{EmbeddingSet, sbert_diversity};
 use super::summary::{per_input_mean, per_input_std};
-use super::text::split_sentences;
 use super::vendi::{VendiVariant, vendi_score};
 use crate::data::generations::GenerationRecord;
 use crate::encoders::cache::EmbeddingCache;
@@ -114,8 +113,7 @@ impl<B: Backend> PromptScorer<'_, B> {
     /// stream exactly as scoring it would, so the prompts after it draw the same pairs.
     pub fn skip(&mut self, record: &GenerationRecord) {
         if self.metrics.contains(&Metric::Nli) && self.nli.is_some() && record.outputs.len() > 1 {
-            let sentences: Vec<Vec<String>> = record.outputs.iter().map(|o| split_sentences(o)).collect();
-            self.sampler.select(&sentences);
+            self.sampler.split_and_select(&record.outputs);
         }
     }
 

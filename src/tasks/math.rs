@@ -12,7 +12,8 @@ use crate::pycompat::{py_float, py_format_g, py_int_str, py_strip};
 
 use crate::pycompat::PY_WS as WS;
 
-static HASHES: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"####{WS}*(.+?)(?:\n|$)")).expect("valid"));
+pub(crate) static HASHES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"####{WS}*(.+?)(?:\n|$)")).expect("valid"));
 static GOLD_HASHES: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"(?m)####{WS}*(.+?)$")).expect("valid"));
 static BOXED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\\boxed\{([^}]+)\}").expect("valid"));
 static ANSWER_IS: LazyLock<Regex> = LazyLock::new(|| {
@@ -20,7 +21,7 @@ static ANSWER_IS: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Python's `\w` is `str.isalnum()` or `_` (letters and numbers); Rust's also takes
 /// combining marks, so the look-arounds spell Python's class out.
-static LAST_NUMBER: LazyLock<FancyRegex> =
+pub(crate) static LAST_NUMBER: LazyLock<FancyRegex> =
     LazyLock::new(|| FancyRegex::new(r"(?<![\p{L}\p{N}_])([\-]?\d[\d,]*\.?\d*)(?![\p{L}\p{N}_])").expect("valid"));
 
 /// `normalize_number`: strip, delete `$`, `%` and `,`, then canonicalise through Python's
@@ -88,20 +89,31 @@ pub const UNPARSEABLE: &str = "__UNPARSEABLE__";
 /// when the two most common answers tie; otherwise the winner must be an answer and
 /// match the gold.
 pub fn majority_vote_correct(answers: &[Option<String>], gold: Option<&str>) -> bool {
+    majority_vote_by(answers, gold, str::to_owned, answers_match)
+}
+
+/// The vote of [`majority_vote_correct`] with answers grouped by `key` and the winner
+/// judged by `matches` (the corrected mode pools equivalent forms).
+pub(crate) fn majority_vote_by(
+    answers: &[Option<String>],
+    gold: Option<&str>,
+    key: impl Fn(&str) -> String,
+    matches: impl Fn(Option<&str>, Option<&str>) -> bool,
+) -> bool {
     // Counter.most_common orders ties by first occurrence.
-    let mut counts: Vec<(&str, usize)> = Vec::new();
+    let mut counts: Vec<(String, usize)> = Vec::new();
     for answer in answers {
-        let key = answer.as_deref().unwrap_or(UNPARSEABLE);
+        let key = answer.as_deref().map_or_else(|| UNPARSEABLE.to_owned(), &key);
         match counts.iter_mut().find(|(k, _)| *k == key) {
             Some((_, count)) => *count += 1,
             None => counts.push((key, 1)),
         }
     }
-    counts.sort_by_key(|&(_, count)| std::cmp::Reverse(count)); // stable: first occurrence first among equals
+    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count)); // stable: first occurrence first among equals
     match counts.as_slice() {
         [] => false,
         [first, second, ..] if first.1 == second.1 => false,
-        [first, ..] => first.0 != UNPARSEABLE && answers_match(Some(first.0), gold),
+        [first, ..] => first.0 != UNPARSEABLE && matches(Some(&first.0), gold),
     }
 }
 

@@ -13,21 +13,17 @@
 
 use std::sync::LazyLock;
 
-use fancy_regex::Regex as FancyRegex;
 use regex::Regex;
 
-use super::math::UNPARSEABLE;
+use super::math::{HASHES, LAST_NUMBER, majority_vote_by};
 use crate::metrics::text::strip_think_tags;
 use crate::pycompat::{PY_WS as WS, py_strip};
 
-static HASHES: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"####{WS}*(.+?)(?:\n|$)")).expect("valid"));
 /// The few-shot prompt's closing line: `Final Answer: The final answer is $X$.`
 static FINAL_ANSWER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)final\s+answer\s+is\s*\$\$?((?:\\\$|[^$])+?)\$").expect("valid"));
 static ANSWER_IS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"(?i)answer{WS}*(?:is|:){WS}*\$?(-?[\d,]*\.?\d+(?:/\d+)?)")).expect("valid"));
-static LAST_NUMBER: LazyLock<FancyRegex> =
-    LazyLock::new(|| FancyRegex::new(r"(?<![\p{L}\p{N}_])(-?\d[\d,]*\.?\d*)(?![\p{L}\p{N}_])").expect("valid"));
 static THOUSANDS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$").expect("valid"));
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z](_\{?\w+\}?)?=").expect("valid"));
 
@@ -392,20 +388,7 @@ impl Expression<'_> {
 /// the two most common; the unparseable sentinel never wins), counting answers that are
 /// the same after [`normalize_answer`] as one.
 pub fn majority_vote_correct(answers: &[Option<String>], gold: Option<&str>) -> bool {
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for answer in answers {
-        let key = answer.as_deref().map_or_else(|| UNPARSEABLE.to_owned(), normalize_answer);
-        match counts.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, count)) => *count += 1,
-            None => counts.push((key, 1)),
-        }
-    }
-    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-    match counts.as_slice() {
-        [] => false,
-        [first, second, ..] if first.1 == second.1 => false,
-        [first, ..] => first.0 != UNPARSEABLE && answers_equivalent(Some(&first.0), gold),
-    }
+    majority_vote_by(answers, gold, normalize_answer, answers_equivalent)
 }
 
 #[cfg(test)]
