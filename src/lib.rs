@@ -16,6 +16,7 @@
 //! | [`metrics`] | EAD, SBERT diversity, Vendi score, NLI diversity, text handling |
 //! | [`tasks`] | the 15 tasks, prompts and correctness checkers |
 //! | [`stats`] | bootstrap intervals and paired comparisons |
+//! | [`pipeline`] | the study's stages (sample, score, label, analyse) and the `study` driver that chains them |
 //! | [`analysis`] | stage attribution, the decomposition, the paper's tables |
 //! | [`plot`] | publication figures (PNG and SVG, embedded font) |
 //! | [`lab`] | the miniature lineage trained on a CPU |
@@ -39,6 +40,7 @@ pub mod lab;
 pub mod metrics;
 pub mod notebook;
 pub mod olmo3;
+pub mod pipeline;
 pub mod plot;
 pub mod provenance;
 pub mod pycompat;

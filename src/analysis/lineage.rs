@@ -15,7 +15,24 @@
 //! no_think = false          # optional: the checkpoint sampled with thinking suppressed
 //! hf_id = "allenai/..."     # optional
 //! run = "runs/think-sft.jsonl"  # optional: its generation run file
+//! scores = "scores/think-sft.parquet"  # optional: `score`'s per-prompt table of the run
 //! labels = "labels/think-sft.jsonl"  # optional: correctness labels of the run
+//! model = "checkpoints/think-sft"  # optional: the checkpoint folder `study` samples
+//! ```
+//!
+//! For `divcollapse study`, an optional `[sample]` table says how checkpoints that name
+//! a `model` are sampled:
+//!
+//! ```toml
+//! [sample]
+//! tasks = ["gsm8k", "alpaca"]
+//! n = 24                  # optional: prompts per task (default: each task's N)
+//! k = 16
+//! temperature = 0.6
+//! top_p = 0.95
+//! seed = 1234
+//! [sample.data]           # optional: task data the set-up cannot fetch
+//! alpaca = "data/alpaca.jsonl"
 //! ```
 //!
 //! A stage's change is measured against its `parent`; a lineage whose checkpoints all
@@ -25,10 +42,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 /// A post-training stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// The pretrained base model.
@@ -54,7 +73,7 @@ impl Stage {
 }
 
 /// One checkpoint of a lineage.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// Unique name; the `model` column of tables.
@@ -64,32 +83,86 @@ pub struct Checkpoint {
     /// Training stage.
     pub stage: Stage,
     /// The checkpoint this stage's change is measured against (absent for the base).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// Sampled with thinking suppressed (an empty think block pre-filled).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_think: bool,
     /// The checkpoint it was initialised from, when that differs from `parent`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initialised_from: Option<String>,
     /// Hugging Face id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hf_id: Option<String>,
+    /// The checkpoint folder that `study` samples (relative to the TOML file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
     /// Generation run file (relative paths are relative to the TOML file).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<PathBuf>,
+    /// `score`'s per-prompt table of the run (.parquet, .csv or .jsonl; relative to the
+    /// TOML file). When given, the analysis takes EAD, SBERT and Vendi from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<PathBuf>,
     /// Correctness labels of the run (`divcollapse correctness` output: one JSON line per
     /// prompt with `input_id` and `labels`; relative to the TOML file).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<PathBuf>,
 }
 
+/// How `study` samples the checkpoints that name a `model`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleSpec {
+    /// Registered task names.
+    pub tasks: Vec<String>,
+    /// Prompts per task (default: each task's N).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
+    /// Samples per prompt.
+    #[serde(default = "SampleSpec::default_k")]
+    pub k: usize,
+    /// Temperature.
+    #[serde(default = "SampleSpec::default_temperature")]
+    pub temperature: f64,
+    /// Nucleus mass.
+    #[serde(default = "SampleSpec::default_top_p")]
+    pub top_p: f64,
+    /// Run seed.
+    #[serde(default = "SampleSpec::default_seed")]
+    pub seed: u64,
+    /// Token limit per sample (default: each task's limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_new_tokens: Option<usize>,
+    /// Task data the set-up cannot fetch, by task (relative to the TOML file).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, PathBuf>,
+}
+
+impl SampleSpec {
+    fn default_k() -> usize {
+        16
+    }
+    fn default_temperature() -> f64 {
+        0.6
+    }
+    fn default_top_p() -> f64 {
+        0.95
+    }
+    fn default_seed() -> u64 {
+        1234
+    }
+}
+
 /// A lineage description.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lineage {
     /// Display name.
     pub name: String,
+    /// How `study` samples checkpoints that name a `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleSpec>,
     /// The checkpoints, in display order.
     #[serde(rename = "checkpoint")]
     pub checkpoints: Vec<Checkpoint>,
@@ -151,13 +224,25 @@ impl Lineage {
         let mut lineage = Self::parse(&text, &path.display().to_string())?;
         let folder = path.parent().unwrap_or(Path::new("."));
         for checkpoint in &mut lineage.checkpoints {
-            for path in [&mut checkpoint.run, &mut checkpoint.labels].into_iter().flatten() {
+            let paths = [&mut checkpoint.model, &mut checkpoint.run, &mut checkpoint.scores, &mut checkpoint.labels];
+            for path in paths.into_iter().flatten() {
                 if path.is_relative() {
                     *path = folder.join(&*path);
                 }
             }
         }
+        for path in lineage.sample.iter_mut().flat_map(|s| s.data.values_mut()) {
+            if path.is_relative() {
+                *path = folder.join(&*path);
+            }
+        }
         Ok(lineage)
+    }
+
+    /// The description as TOML (paths as they are held: give relative ones to keep the
+    /// file movable).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a lineage serialises to TOML")
     }
 
     /// Parses and validates TOML text; `origin` names it in errors.

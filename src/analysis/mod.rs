@@ -7,7 +7,6 @@
 //! * [`paper_reproduction`]: the paper's stage-attribution table recomputed from its own data.
 //! * [`per_prompt`]: per-prompt quality and diversity tables (ours or the reference's CSV).
 //! * [`figures`]: the publication figures from published or measured values.
-//! * [`measure`]: per-prompt tables measured from run files and correctness labels.
 //! * [`report`]: a study's CSV tables, markdown report and figures.
 //! * [`study`]: every statistic of a lineage study on one per-prompt table, with intervals.
 //! * [`decomposition`]: quality-filtered diversity and the matched correctness decomposition.
@@ -16,7 +15,6 @@ pub mod attribution;
 pub mod decomposition;
 pub mod figures;
 pub mod lineage;
-pub mod measure;
 pub mod paper;
 pub mod paper_reproduction;
 pub mod per_prompt;

@@ -1,13 +1,13 @@
-//! `divcollapse demo`: the main job on the embedded default, the lab lineage.
+//! `divcollapse demo`: the main job on the embedded default, `study` on the lab lineage.
 //!
-//! 1. Samples K outputs per evaluation prompt of both lab tasks from every lab
-//!    checkpoint (and the think checkpoints with thinking suppressed) into resumable run
-//!    files under `analysis/demo/runs/`.
-//! 2. Labels the verifiable task's outputs (`analysis/demo/labels/`).
-//! 3. Runs the whole analysis (`analyze`): EAD, SBERT and Vendi with all-mpnet-base-v2,
+//! 1. Describes every lab checkpoint (and the think checkpoints with thinking
+//!    suppressed) as a study on both lab tasks (`analysis/demo/study.toml`).
+//! 2. Runs that study ([`crate::pipeline::study`]): samples K outputs per prompt into
+//!    resumable run files (`runs/`), scores them (`scores/`), labels the verifiable task
+//!    (`labels/`), and analyses the lineage: EAD, SBERT and Vendi with all-mpnet-base-v2,
 //!    stage attribution, the decomposition with bootstrap intervals, think suppression,
 //!    tables, `report.md` and figures (copied to `figures/demo/`).
-//! 4. Recomputes the paper's stage attribution from its published tables
+//! 3. Recomputes the paper's stage attribution from its published tables
 //!    (`analysis/demo/paper/`, `figures/demo/paper/`).
 //!
 //! The time of each phase is printed and recorded in `analysis/demo/timings.json`.
@@ -17,14 +17,15 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::paper_reproduction::write_report;
 use crate::analysis::study::StudyResults;
-use crate::generate::sampling::SamplingParams;
-use crate::lab::evaluate::{Condition, EvalSettings, conditions, sample_and_label};
+use crate::device::DeviceChoice;
+use crate::lab::evaluate::{Condition, EvalSettings, conditions, study_lineage};
 use crate::lab::lineage::LabConfig;
-use crate::lab::world::LabTask;
+use crate::pipeline::analyze::AnalyzeSettings;
+use crate::pipeline::models::ModelSettings;
+use crate::pipeline::study::{StudySettings, run_study};
 
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
@@ -58,43 +59,45 @@ pub(crate) struct LabEvalArgs {
 }
 
 impl LabEvalArgs {
-    /// Samples `conditions` of the lab lineage configured by `lab` into `out` (run files,
-    /// labels, `lineage.toml` headed by `header`), then runs the whole analysis there;
-    /// each phase timed into `timings`.
-    pub(crate) fn sample_and_analyze(
+    /// Writes the study of `conditions` of the lab lineage in `lineage_dir` to
+    /// `out/study.toml` (lineage name `name`) and runs it into `out` with `study`'s
+    /// defaults; each stage kind timed into `timings`.
+    pub(crate) fn study(
         &self,
-        lab: &LabConfig,
+        lineage_dir: &Path,
         conditions: &[Condition],
         out: &Path,
-        header: &str,
+        name: &str,
         timings: &mut Timings,
     ) -> anyhow::Result<StudyResults> {
+        let lab = LabConfig::of_lineage(lineage_dir)?;
         let settings = EvalSettings {
-            world_seed: lab.seed,
+            lineage_dir: lineage_dir.to_owned(),
             n: self.n,
             k: self.k,
-            sampling: SamplingParams::STUDY,
             seed: 1234,
             max_new_tokens: lab.max_new_tokens,
         };
-        let lineage_path = timings.time("sampling and labelling", || {
-            let bar = ProgressBar::new((conditions.len() * LabTask::ALL.len() * self.n) as u64).with_style(
-                ProgressStyle::with_template("sampling {bar:30} {pos}/{len} prompts × {msg}, {elapsed}, ETA {eta}")
-                    .expect("valid template"),
-            );
-            bar.set_message(format!("{} samples", self.k));
-            let path = sample_and_label(conditions, &settings, out, header, &mut || bar.inc(1))?;
-            bar.finish_and_clear();
-            Ok(path)
-        })?;
-        timings.time("scoring and analysis", || {
-            super::analyze::analyze(&super::analyze::AnalyzeArgs::of_runs(
-                lineage_path.clone(),
-                out.to_owned(),
-                self.encoder.clone(),
-                self.bootstrap.clone(),
-            ))
-        })
+        std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+        let toml = out.join("study.toml");
+        let text = format!("# The lab study (`divcollapse study --lineage {}`).\n", toml.display());
+        std::fs::write(&toml, text + &study_lineage(conditions, &settings, name, out).to_toml())
+            .with_context(|| toml.display().to_string())?;
+        let settings = StudySettings {
+            analyze: AnalyzeSettings {
+                models: ModelSettings { encoder: self.encoder.clone(), ..ModelSettings::default() },
+                bootstrap: self.bootstrap.config(),
+                ..AnalyzeSettings::default()
+            },
+            ..StudySettings::default()
+        };
+        let device = DeviceChoice::Cpu;
+        let report =
+            with_backend!(device, |B, dev| run_study::<B>(&toml, out, &settings, &dev, &mut super::Bars::default()))?;
+        for (stage, seconds) in report.seconds_per_stage() {
+            timings.record(stage, seconds);
+        }
+        Ok(report.results)
     }
 }
 
@@ -106,10 +109,14 @@ impl Timings {
     pub(crate) fn time<T>(&mut self, phase: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
         let start = Instant::now();
         let value = work()?;
-        let seconds = start.elapsed().as_secs_f64();
+        self.record(phase, start.elapsed().as_secs_f64());
+        Ok(value)
+    }
+
+    /// Records (and prints) a phase timed elsewhere.
+    pub(crate) fn record(&mut self, phase: &str, seconds: f64) {
         println!("{phase}: {seconds:.1} s");
         self.0.push((phase.to_owned(), seconds));
-        Ok(value)
     }
 }
 
@@ -122,11 +129,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
             args.lineage.display()
         );
     }
-    let lab = LabConfig::of_lineage(&args.lineage)?;
     let out = &args.analysis_dir;
     let mut timings = Timings::default();
-    let header = "The lab lineage as sampled by `divcollapse demo`.";
-    args.eval.sample_and_analyze(&lab, &conditions(&args.lineage), out, header, &mut timings)?;
+    args.eval.study(&args.lineage, &conditions(&args.lineage), out, "lab", &mut timings)?;
     copy_figures(&out.join("figures"), &args.figures_dir)?;
 
     timings.time("paper reproduction", || {

@@ -65,5 +65,11 @@ pub(crate) fn run(args: &EmbedArgs) -> anyhow::Result<()> {
 fn embed<B: Backend>(args: &EmbedArgs, texts: &[String], device: &B::Device) -> anyhow::Result<Vec<Vec<f32>>> {
     let encoder = SentenceEncoder::<B>::load(&args.encoder, device)
         .with_context(|| format!("loading the encoder {}", args.encoder.display()))?;
-    Ok(encoder.encode(texts, args.batch_size)?)
+    let bar = indicatif::ProgressBar::new(texts.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("embedding {bar:30} {pos}/{len} texts ({per_sec}), ETA {eta}")
+            .expect("valid template"),
+    );
+    let embeddings = encoder.encode_with_progress(texts, args.batch_size, &mut |n| bar.inc(n as u64))?;
+    bar.finish_and_clear();
+    Ok(embeddings)
 }

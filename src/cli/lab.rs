@@ -141,8 +141,7 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     })?;
 
     let conditions = sweep_conditions(&args.lineage, &checkpoints, &plan);
-    let header = "The lab sweep as sampled by `divcollapse lab sweep`.";
-    let results = args.eval.sample_and_analyze(&lab, &conditions, out, header, &mut timings)?;
+    let results = args.eval.study(&args.lineage, &conditions, out, "lab sweep", &mut timings)?;
     write_sweep(&plan, &results, out, &args.figures_dir)?;
 
     let record = serde_json::json!({

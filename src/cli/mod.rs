@@ -38,6 +38,7 @@ mod olmo3_check;
 mod paper;
 mod qfd;
 mod score;
+mod study;
 
 use std::process::ExitCode;
 
@@ -77,6 +78,9 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Label every output of a generation file with the task's correctness checker.
     Correctness(correctness::CorrectnessArgs),
+    /// A whole study over a lineage description: sample, score and label each checkpoint
+    /// where its files are missing or out of date, then the analysis.
+    Study(study::StudyArgs),
     /// Quality-filtered diversity and the matched correctness decomposition, with
     /// bootstrap intervals, from a per-prompt CSV (the reference's qfd_per_prompt.csv).
     Qfd(qfd::QfdArgs),
@@ -127,6 +131,43 @@ impl BootstrapArgs {
     }
 }
 
+/// Progress bars for the stages ([`crate::pipeline::Progress`]) on stderr: a bar when
+/// the number of steps is known, a spinner otherwise.
+#[derive(Default)]
+pub(crate) struct Bars {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl crate::pipeline::Progress for Bars {
+    fn start(&mut self, what: &str, total: Option<u64>) {
+        self.finish();
+        let (bar, template) = match total {
+            Some(total) => (indicatif::ProgressBar::new(total), "{msg} {bar:30} {pos}/{len} ({per_sec}), ETA {eta}"),
+            None => (indicatif::ProgressBar::new_spinner(), "{spinner} {msg}: {pos} ({per_sec}) {elapsed_precise}"),
+        };
+        bar.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template"));
+        bar.set_message(what.to_owned());
+        self.bar = Some(bar);
+    }
+
+    fn tick(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A file's stem (the default model name of its rows).
+fn file_stem_of(path: &std::path::Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// The non-blank lines of a JSONL file as `(line number, value)`; errors name the file
 /// and the line (unreadable, not UTF-8, invalid JSON).
 fn json_lines(path: &std::path::Path) -> anyhow::Result<Vec<(usize, serde_json::Value)>> {
@@ -161,6 +202,7 @@ pub fn main() -> ExitCode {
         Command::Olmo3Check(args) => olmo3_check::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Correctness(args) => correctness::run(&args),
+        Command::Study(args) => study::run(&args),
         Command::Qfd(args) => qfd::run(&args),
         Command::Lab { command } => lab::run(&command),
         Command::Info => info::run(),

@@ -3,11 +3,13 @@
 //! * [`generations`]: generation JSONL (every key variant of the reference's readers),
 //!   streamed, deduplicated on (task, input_id), tolerant of a torn last line.
 //! * [`details`]: lighteval details parquet (raw outputs, think-stripped on reading).
+//! * [`labels`]: the labels file (correctness labels per prompt), read and written as one type.
 //! * [`atomic`]: whole-file writes a crash cannot tear (temporary file, sync, rename).
 
 pub mod atomic;
 pub mod details;
 pub mod generations;
+pub mod labels;
 
 use std::fs::File;
 use std::io::BufReader;

@@ -192,6 +192,16 @@ impl<B: Backend> SentenceEncoder<B> {
     /// Embeddings of `texts` (`[texts.len()][dim]`), in input order; `batch_size` texts
     /// of similar length are run together.
     pub fn encode<S: AsRef<str>>(&self, texts: &[S], batch_size: usize) -> Result<Vec<Vec<f32>>, SentenceEncoderError> {
+        self.encode_with_progress(texts, batch_size, &mut |_| {})
+    }
+
+    /// [`SentenceEncoder::encode`], calling `progress(n)` after each batch of `n` texts.
+    pub fn encode_with_progress<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        batch_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, SentenceEncoderError> {
         let ids: Vec<Vec<u32>> = texts.iter().map(|t| self.token_ids(t.as_ref())).collect::<Result<_, _>>()?;
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
@@ -201,6 +211,7 @@ impl<B: Backend> SentenceEncoder<B> {
             for (slot, embedding) in chunk.iter().zip(self.encode_batch(&batch)) {
                 embeddings[*slot] = embedding;
             }
+            progress(chunk.len());
         }
         Ok(embeddings)
     }

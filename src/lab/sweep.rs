@@ -28,6 +28,7 @@ use super::lineage::{
 };
 use super::train::{Sequence, TrainBackend, TrainModel, train_dpo, train_likelihood};
 use super::world::{LabTask, TEACHERS, problems};
+use crate::analysis::lineage::Stage;
 use crate::olmo3::load_olmo3;
 
 /// The teacher counts of the standard sweep.
@@ -86,7 +87,7 @@ pub fn sweep_conditions(lineage_dir: &Path, checkpoints: &Path, plan: &SweepPlan
         name: "base".to_owned(),
         folder: lineage_dir.join("base"),
         lineage: "base".to_owned(),
-        stage: "base",
+        stage: Stage::Base,
         parent: None,
         no_think: false,
     }];
@@ -97,7 +98,7 @@ pub fn sweep_conditions(lineage_dir: &Path, checkpoints: &Path, plan: &SweepPlan
             name: sft.clone(),
             folder: checkpoints.join(&sft),
             lineage: lineage.clone(),
-            stage: "sft",
+            stage: Stage::Sft,
             parent: Some("base".to_owned()),
             no_think: false,
         });
@@ -105,7 +106,7 @@ pub fn sweep_conditions(lineage_dir: &Path, checkpoints: &Path, plan: &SweepPlan
             name: dpo.clone(),
             folder: checkpoints.join(&dpo),
             lineage,
-            stage: "dpo",
+            stage: Stage::Dpo,
             parent: Some(sft),
             no_think: false,
         });
@@ -220,7 +221,14 @@ mod tests {
         assert_eq!(names, ["base", "t1_sft", "t1_dpo", "t4_sft", "t4_dpo"]);
         assert_eq!(all[4].parent.as_deref(), Some("t4_sft"));
         assert_eq!(all[0].folder, Path::new("lab/lineage/base"));
-        let toml = super::super::evaluate::lineage_toml(&all, "sweep");
+        let settings = super::super::evaluate::EvalSettings {
+            lineage_dir: "lab/lineage".into(),
+            n: 2,
+            k: 2,
+            seed: 1,
+            max_new_tokens: 8,
+        };
+        let toml = super::super::evaluate::study_lineage(&all, &settings, "sweep", Path::new(".")).to_toml();
         let lineage = crate::analysis::lineage::Lineage::parse(&toml, "sweep").unwrap();
         assert_eq!(lineage.lineage_names(), ["t1", "t4"]);
     }

@@ -15,6 +15,7 @@ use super::sbert::{EmbeddingSet, sbert_diversity};
 use super::summary::{per_input_mean, per_input_std};
 use super::vendi::{VendiVariant, vendi_score};
 use crate::data::generations::GenerationRecord;
+use crate::data::labels::LabelRecord;
 use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::{NliModel, NliModelError};
 use crate::encoders::{SentenceEncoder, SentenceEncoderError};
@@ -84,15 +85,35 @@ pub struct PromptScores {
     pub nli: Option<f64>,
 }
 
-/// Scores records with the requested metrics.
+/// The correctness side of one prompt: its labels, and the diversity of its correct
+/// outputs (the quality-filtered scripts' `D_c` and `V_c`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CorrectScores {
+    /// `K_c`: correct outputs of the K.
+    pub k_correct: usize,
+    /// Whether output 0 is correct.
+    pub acc1: bool,
+    /// Whether the majority-vote answer is correct, where the checker reports it.
+    pub majority_vote: Option<bool>,
+    /// `D_c = 1 − mean pairwise cosine` of the correct outputs; `None` when `K_c < 2` or
+    /// no encoder is loaded.
+    pub d_correct_sbert: Option<f64>,
+    /// `V_c`, the Vendi score of the correct outputs (the quality-filtered variant);
+    /// `None` when `K_c < 2` or no encoder is loaded.
+    pub d_correct_vendi: Option<f64>,
+}
+
+/// Scores records with the requested metrics: the one place a set of outputs is scored
+/// (`score`, `analyze`, `study`, the demo and the notebooks all come here).
 ///
-/// NLI draws its sentence pairs from one `random.Random(1234)` stream shared by the
-/// prompts in file order (the reference's per-input pass; its across-input passes, which
-/// consume the same stream first in `compute_diversity`, are not run here).
+/// Sets of fewer than two outputs get the reference pipeline's fixed values
+/// ([`SmallSetPolicy::Pipeline`]); the correct-output metrics are `None` below two
+/// correct outputs. NLI draws its sentence pairs from one `random.Random(1234)` stream
+/// shared by the prompts in the order they are scored (the reference's per-input pass).
 pub struct PromptScorer<'a, B: Backend> {
     /// EAD settings.
     pub ead: EadConfig,
-    /// The sentence encoder, required for SBERT and Vendi.
+    /// The sentence encoder, required for SBERT, Vendi and the correct-output metrics.
     pub encoder: Option<&'a SentenceEncoder<B>>,
     /// Texts per encoder batch.
     pub batch_size: usize,
@@ -119,14 +140,24 @@ impl<B: Backend> PromptScorer<'_, B> {
 
     /// The scores of one record. Embeddings are computed once per distinct text.
     pub fn score(&mut self, record: &GenerationRecord) -> Result<PromptScores, ScoreError> {
-        let wants = |metric: Metric| self.metrics.contains(&metric);
+        Ok(self.score_labelled(record, None)?.0)
+    }
+
+    /// The scores of one record and, with its labels (one per output), the correctness
+    /// side; the correct-output metrics reuse the embeddings of all outputs.
+    pub fn score_labelled(
+        &mut self,
+        record: &GenerationRecord,
+        labels: Option<&LabelRecord>,
+    ) -> Result<(PromptScores, Option<CorrectScores>), ScoreError> {
+        let metrics = self.metrics.clone();
+        let wants = |metric: Metric| metrics.contains(&metric);
         let ead_score = wants(Metric::Ead).then(|| ead(&record.outputs, &self.ead));
+        let needs_embeddings = wants(Metric::Sbert) || wants(Metric::Vendi) || labels.is_some_and(needs_correct_set);
+        let embedded = if needs_embeddings { self.embed(&record.outputs)? } else { None };
         let (mut sbert, mut vendi) = (None, None);
-        if (wants(Metric::Sbert) || wants(Metric::Vendi))
-            && let Some(encoder) = self.encoder
-        {
-            let data = encoder.encode_outputs(&record.outputs, self.batch_size, self.cache.as_mut())?;
-            let set = EmbeddingSet::new(&data, encoder.dim()).expect("rows of the encoder's width");
+        if let Some((data, dim)) = &embedded {
+            let set = EmbeddingSet::new(data, *dim).expect("rows of the encoder's width");
             sbert = wants(Metric::Sbert).then(|| sbert_diversity(set, SmallSetPolicy::Pipeline));
             vendi = wants(Metric::Vendi).then(|| vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline));
         }
@@ -134,7 +165,7 @@ impl<B: Backend> PromptScorer<'_, B> {
             (Some(model), true) => Some(nli_diversity(&record.outputs, &mut self.sampler, model)?),
             _ => None,
         };
-        Ok(PromptScores {
+        let scores = PromptScores {
             model: self.model.clone(),
             task: record.task.clone(),
             input_id: record.input_id.clone(),
@@ -144,8 +175,58 @@ impl<B: Backend> PromptScorer<'_, B> {
             sbert,
             vendi,
             nli,
-        })
+        };
+        let correct =
+            labels.map(|labels| correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim))));
+        Ok((scores, correct))
     }
+
+    /// The correctness side of one record alone (its scores were computed earlier):
+    /// embeds the outputs only when two or more are correct.
+    pub fn correct_scores(
+        &mut self,
+        record: &GenerationRecord,
+        labels: &LabelRecord,
+    ) -> Result<CorrectScores, ScoreError> {
+        let embedded = if needs_correct_set(labels) { self.embed(&record.outputs)? } else { None };
+        Ok(correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim))))
+    }
+
+    /// Embeddings of the outputs (row-major, `K × dim`) and `dim`, when an encoder is loaded.
+    fn embed(&mut self, outputs: &[String]) -> Result<Option<(Vec<f32>, usize)>, ScoreError> {
+        let Some(encoder) = self.encoder else { return Ok(None) };
+        Ok(Some((encoder.encode_outputs(outputs, self.batch_size, self.cache.as_mut())?, encoder.dim())))
+    }
+}
+
+/// Whether the labels leave at least two correct outputs to compare.
+fn needs_correct_set(labels: &LabelRecord) -> bool {
+    labels.labels.iter().filter(|&&c| c).count() >= 2
+}
+
+/// `K_c`, `acc1`, the majority vote and, from the embeddings of all outputs
+/// (`K × dim`, when given), `D_c` and `V_c` of the correct ones.
+fn correct_scores(labels: &LabelRecord, embedded: Option<(&[f32], usize)>) -> CorrectScores {
+    let k_correct = labels.labels.iter().filter(|&&c| c).count();
+    let mut scores = CorrectScores {
+        k_correct,
+        acc1: labels.labels.first().copied().unwrap_or(false),
+        majority_vote: labels.majority_vote,
+        d_correct_sbert: None,
+        d_correct_vendi: None,
+    };
+    if let (true, Some((data, dim))) = (k_correct >= 2, embedded) {
+        let correct: Vec<f32> = data
+            .chunks_exact(dim)
+            .zip(&labels.labels)
+            .filter(|(_, correct)| **correct)
+            .flat_map(|(row, _)| row.iter().copied())
+            .collect();
+        let set = EmbeddingSet::new(&correct, dim).expect("rows of the encoder's width");
+        scores.d_correct_sbert = Some(sbert_diversity(set, SmallSetPolicy::Nan));
+        scores.d_correct_vendi = Some(vendi_score(set, VendiVariant::QualityFiltered, SmallSetPolicy::Nan));
+    }
+    scores
 }
 
 /// Errors writing the table.
@@ -161,6 +242,14 @@ pub enum TableError {
         /// The file.
         path: PathBuf,
         /// What failed.
+        message: String,
+    },
+    /// Reading failed or a row is malformed (the message names the row and field).
+    #[error("{path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
         message: String,
     },
 }
@@ -221,6 +310,97 @@ pub fn write_scores(rows: &[PromptScores], path: &Path) -> Result<(), TableError
         }
         _ => Err(TableError::Format(path.to_owned())),
     }
+}
+
+/// Reads a per-prompt table that [`write_scores`] wrote (.parquet, .csv or .jsonl):
+/// the same rows, nulls as `None`. Errors name the row (1-based, the header not counted)
+/// and the column.
+pub fn read_scores(path: &Path) -> Result<Vec<PromptScores>, TableError> {
+    let failed = |message: String| TableError::Read { path: path.to_owned(), message };
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let frame = match extension.as_str() {
+        "jsonl" => return read_scores_jsonl(path),
+        "parquet" => {
+            let file = std::fs::File::open(path).map_err(|e| failed(e.to_string()))?;
+            crate::data::read_parquet(file).map_err(failed)?
+        }
+        "csv" => crate::data::polars_read(|| {
+            CsvReadOptions::default()
+                .with_infer_schema_length(None)
+                .with_schema_overwrite(Some(std::sync::Arc::new(Schema::from_iter([
+                    Field::new("model".into(), DataType::String),
+                    Field::new("task".into(), DataType::String),
+                    Field::new("input_id".into(), DataType::String),
+                ]))))
+                .try_into_reader_with_file_path(Some(path.to_owned()))?
+                .finish()
+        })
+        .map_err(|e| failed(e.to_string()))?,
+        _ => return Err(TableError::Format(path.to_owned())),
+    };
+    scores_from_frame(&frame).map_err(failed)
+}
+
+/// The rows of a frame with [`scores_frame`]'s columns.
+fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
+    let text = |name: &str| -> Result<Vec<String>, String> {
+        let column = frame.column(name).map_err(|_| format!("missing column `{name}`"))?;
+        let column = column.cast(&DataType::String).map_err(|e| format!("column `{name}`: {e}"))?;
+        let values = column.str().map_err(|e| format!("column `{name}`: {e}"))?;
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(row, v)| v.map(str::to_owned).ok_or_else(|| format!("row {}, column `{name}`: empty", row + 1)))
+            .collect()
+    };
+    let number = |name: &str| -> Result<Vec<Option<f64>>, String> {
+        match frame.column(name) {
+            Err(_) => Ok(vec![None; frame.height()]),
+            Ok(column) => {
+                let column = column.cast(&DataType::Float64).map_err(|e| format!("column `{name}`: {e}"))?;
+                Ok(column.f64().map_err(|e| format!("column `{name}`: {e}"))?.into_iter().collect())
+            }
+        }
+    };
+    let (models, tasks, ids) = (text("model")?, text("task")?, text("input_id")?);
+    let counts = number("n_outputs")?;
+    let (ead_mean, sbert, vendi, nli) = (number("ead")?, number("sbert")?, number("vendi")?, number("nli")?);
+    let per_order: Vec<Vec<Option<f64>>> = (1..=5).map(|n| number(&format!("ead_{n}"))).collect::<Result<_, _>>()?;
+    (0..frame.height())
+        .map(|row| {
+            let n_outputs = counts[row].ok_or_else(|| format!("row {}, column `n_outputs`: empty", row + 1))?;
+            let orders: Option<Vec<f64>> = per_order.iter().map(|column| column[row]).collect();
+            Ok(PromptScores {
+                model: models[row].clone(),
+                task: tasks[row].clone(),
+                input_id: ids[row].clone(),
+                n_outputs: n_outputs as usize,
+                ead: ead_mean[row],
+                ead_n: orders,
+                sbert: sbert[row],
+                vendi: vendi[row],
+                nli: nli[row],
+            })
+        })
+        .collect()
+}
+
+/// The rows of a JSONL per-prompt table (`ead_1..ead_5` as written by [`write_scores`]).
+fn read_scores_jsonl(path: &Path) -> Result<Vec<PromptScores>, TableError> {
+    let failed = |message: String| TableError::Read { path: path.to_owned(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let at = |e: &dyn std::fmt::Display| failed(format!("line {}: {e}", index + 1));
+        let mut value: serde_json::Value = serde_json::from_str(line).map_err(|e| at(&e))?;
+        if let Some(map) = value.as_object_mut() {
+            let orders: Vec<serde_json::Value> = (1..=5).filter_map(|n| map.remove(&format!("ead_{n}"))).collect();
+            let all = orders.len() == 5 && orders.iter().all(serde_json::Value::is_number);
+            map.insert("ead_n".into(), if all { serde_json::Value::Array(orders) } else { serde_json::Value::Null });
+        }
+        rows.push(serde_json::from_value(value).map_err(|e| at(&e))?);
+    }
+    Ok(rows)
 }
 
 /// `per_input_mean` and `per_input_std` of one metric, as the reference names them.

@@ -11,16 +11,13 @@ use super::lab::LabStudy;
 use super::toy::Sbert;
 use super::{NotebookError, Result};
 use crate::data::generations::{GenerationReader, GenerationRecord};
-use crate::generate::sampling::SamplingParams;
-use crate::lab::evaluate::{EvalSettings, conditions, sample_condition};
+use crate::device::Cpu;
+use crate::lab::evaluate::conditions;
 use crate::lab::lineage::PromptStyle;
 use crate::lab::sweep::SweepPlan;
 use crate::lab::sweep_report::{sweep_figure, sweep_rows};
 use crate::lab::world::LabTask;
-use crate::metrics::SmallSetPolicy;
-use crate::metrics::ead::{EadConfig, ead};
-use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
-use crate::metrics::vendi::{VendiVariant, vendi_score};
+use crate::pipeline::sample::{PromptSet, SampleSettings, sample_run};
 
 /// A trained lab lineage folder (`lab/lineage`): checkpoints and `lab.json`.
 #[derive(Debug, Clone)]
@@ -110,20 +107,21 @@ impl LabLineage {
             let names: Vec<&str> = all.iter().map(|c| c.name.as_str()).collect();
             NotebookError::Argument(format!("unknown checkpoint `{checkpoint}`; known: {}", names.join(", ")))
         })?;
-        let lab_task = LabTask::ALL
-            .into_iter()
-            .find(|t| t.name() == task)
-            .ok_or_else(|| NotebookError::Argument(format!("unknown task `{task}`: lab_sums or lab_describe")))?;
+        if LabTask::ALL.iter().all(|t| t.name() != task) {
+            return Err(NotebookError::Argument(format!("unknown task `{task}`: lab_sums or lab_describe")));
+        }
         if n == 0 || k == 0 {
             return Err(NotebookError::Argument("n and k must be at least 1".to_owned()));
         }
-        let world_seed = self.record["config"]["seed"].as_u64().unwrap_or(2026);
         let max_new_tokens = self.record["config"]["max_new_tokens"].as_u64().unwrap_or(64) as usize;
-        let settings = EvalSettings { world_seed, n, k, sampling: SamplingParams::STUDY, seed, max_new_tokens };
+        let mut prompts = PromptSet::of_task(task, Some(&self.folder), Some(n))?;
+        prompts.max_new_tokens = max_new_tokens;
+        let settings =
+            SampleSettings { k, seed, no_think: condition.no_think, batch_size: k, ..SampleSettings::study() };
         let folder = tempfile::tempdir()
             .map_err(|e| NotebookError::File { path: std::env::temp_dir(), message: e.to_string() })?;
         let run = folder.path().join("run.jsonl");
-        sample_condition(condition, lab_task, &settings, &run, &mut || {})?;
+        sample_run::<Cpu>(&condition.folder, &prompts, &settings, &run, &Default::default(), &mut ())?;
         let records = GenerationReader::open(&run, false)
             .and_then(|reader| reader.collect::<std::result::Result<Vec<_>, _>>())
             .map_err(|e| NotebookError::File { path: run.clone(), message: e.to_string() })?;
@@ -161,14 +159,9 @@ impl Samples {
     pub fn diversity(&self, sbert: &Sbert) -> Result<Table> {
         let mut columns: [Vec<f64>; 3] = Default::default();
         for record in &self.records {
-            let (flat, dim) = sbert.embed_flat(&record.outputs)?;
-            let embeddings = EmbeddingSet::new(&flat, dim).expect("a whole number of rows");
-            for (slot, value) in columns.iter_mut().zip([
-                ead(&record.outputs, &EadConfig::default()).mean,
-                sbert_diversity(embeddings, SmallSetPolicy::Pipeline),
-                vendi_score(embeddings, VendiVariant::Pipeline, SmallSetPolicy::Pipeline),
-            ]) {
-                slot.push(value);
+            let scores = sbert.score(&record.input_id, &record.outputs)?;
+            for (slot, value) in columns.iter_mut().zip([scores.ead, scores.sbert, scores.vendi]) {
+                slot.push(value.unwrap_or(f64::NAN));
             }
         }
         let [ead_values, sbert_values, vendi_values] = columns;

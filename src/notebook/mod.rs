@@ -60,9 +60,9 @@ pub enum NotebookError {
     /// An asset is not set up.
     #[error(transparent)]
     Asset(#[from] crate::assets::MissingAsset),
-    /// Sampling the lab lineage failed.
+    /// A pipeline stage failed.
     #[error(transparent)]
-    Lab(#[from] crate::lab::evaluate::EvalError),
+    Stage(#[from] crate::pipeline::StageError),
     /// A file cannot be read.
     #[error("{path}: {message}")]
     File {

@@ -14,12 +14,14 @@ use polars::prelude::*;
 use super::display::Table;
 use super::{NotebookError, Result};
 use crate::assets::Assets;
+use crate::data::generations::GenerationRecord;
 use crate::device::Cpu;
 use crate::encoders::roberta::NliModel;
 use crate::encoders::sentence::SentenceEncoder;
 use crate::metrics::SmallSetPolicy;
-use crate::metrics::ead::{EadConfig, ead};
+use crate::metrics::ead::EadConfig;
 use crate::metrics::nli::{SentencePairSampler, nli_diversity};
+use crate::metrics::per_prompt::{Metric, PromptScorer, PromptScores};
 use crate::metrics::sbert::{EmbeddingSet, sbert_diversity};
 use crate::metrics::text::split_sentences;
 use crate::metrics::vendi::{VendiVariant, vendi_score};
@@ -111,6 +113,29 @@ impl Sbert {
         Ok(self.encoder.encode(texts, BATCH)?)
     }
 
+    /// EAD, SBERT diversity and the Vendi score of one set of outputs, by the one
+    /// function that scores every set ([`PromptScorer`]).
+    pub fn score(&self, name: &str, outputs: &[String]) -> Result<PromptScores> {
+        let mut scorer = PromptScorer::<Cpu> {
+            ead: EadConfig::default(),
+            encoder: Some(&self.encoder),
+            batch_size: BATCH,
+            metrics: vec![Metric::Ead, Metric::Sbert, Metric::Vendi],
+            model: String::new(),
+            nli: None,
+            sampler: SentencePairSampler::default(),
+            cache: None,
+        };
+        let record = GenerationRecord {
+            line: 0,
+            task: String::new(),
+            input_id: name.to_owned(),
+            prompt: None,
+            outputs: outputs.to_vec(),
+        };
+        Ok(scorer.score(&record).map_err(crate::pipeline::StageError::from)?)
+    }
+
     /// Embeddings as one row-major buffer and the dimension.
     pub fn embed_flat(&self, texts: &[String]) -> Result<(Vec<f32>, usize)> {
         let rows = self.embed(texts)?;
@@ -177,19 +202,13 @@ pub fn metrics_table(sets: &[OutputSet], sbert: &Sbert, mut nli: Option<&mut Nli
         if set.outputs.len() < 2 {
             return Err(NotebookError::Argument(format!("set `{}` needs at least two outputs", set.name)));
         }
-        let (flat, dim) = sbert.embed_flat(&set.outputs)?;
-        let embeddings = EmbeddingSet::new(&flat, dim).expect("a whole number of rows");
+        let scores = sbert.score(&set.name, &set.outputs)?;
         let nli_value = match nli.as_deref_mut() {
             Some(model) => model.diversity(&set.outputs)?,
             None => f64::NAN,
         };
-        for (slot, value) in columns.iter_mut().zip([
-            ead(&set.outputs, &EadConfig::default()).mean,
-            sbert_diversity(embeddings, SmallSetPolicy::Pipeline),
-            vendi_score(embeddings, VendiVariant::Pipeline, SmallSetPolicy::Pipeline),
-            nli_value,
-        ]) {
-            slot.push(value);
+        for (slot, value) in columns.iter_mut().zip([scores.ead, scores.sbert, scores.vendi, Some(nli_value)]) {
+            slot.push(value.unwrap_or(f64::NAN));
         }
     }
     let [ead_values, sbert_values, vendi_values, nli_values] = columns;

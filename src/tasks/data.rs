@@ -76,11 +76,15 @@ pub enum TaskDataError {
 
 /// The study's documents of `task`: from `data` if given, else from the fetched assets.
 /// `n` overrides the task's N (clamped to the split's size).
+/// A lab task's documents are the world's first `n` evaluation problems, in order.
 pub fn load_task(
     task: &'static TaskSpec,
     data: Option<&Path>,
     n: Option<usize>,
 ) -> Result<Vec<TaskDocument>, TaskDataError> {
+    if let Some(lab_task) = super::lab::lab_task(task) {
+        return Ok(super::lab::documents(lab_task, super::lab::world_seed(data)?, n.unwrap_or(task.n)));
+    }
     Ok(select(load_split(task, data)?, n.unwrap_or(task.n)))
 }
 

@@ -18,12 +18,15 @@
 //! * [`langdetect`]: a port of Python's langdetect 1.0.9, the language identifier of
 //!   the official check `language:response_language`.
 //! * [`cruxeval`]: CRUXEval output prediction (the reference's QFD rule).
+//! * [`lab`]: the lab's two tasks (`lab_sums`, `lab_describe`), drawn from the lab
+//!   world by seed.
 
 pub mod code;
 pub mod cruxeval;
 pub mod data;
 pub mod ifeval;
 pub mod ifeval_official;
+pub mod lab;
 pub mod langdetect;
 pub mod math;
 pub mod math_corrected;

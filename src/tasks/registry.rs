@@ -127,8 +127,19 @@ impl TaskSpec {
                     .ok_or_else(|| RenderError { task: self.name, field: "conversation_input[0].content".into() })?;
                 crate::pycompat::py_strip(first).to_owned()
             }
+            "lab_sums" | "lab_describe" => field("question")?,
             other => unreachable!("task `{other}` has a registry entry but no template"),
         })
+    }
+
+    /// The prompt a model without a chat template continues, when it differs from
+    /// [`Self::render`]'s query (the lab tasks: `Question: …\nAnswer:`); `None` for the
+    /// study's tasks, whose query is the same with or without a template.
+    pub fn raw_prompt(&self, doc: &Value) -> Result<Option<String>, RenderError> {
+        match self.name {
+            "lab_sums" | "lab_describe" => Ok(Some(format!("Question: {}\nAnswer:", self.render(doc)?))),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -347,15 +358,16 @@ pub const TASKS: &[TaskSpec] = &[
     },
 ];
 
-/// Looks a task up by our name or its lighteval name (with or without `|fewshot`).
+/// Looks a task up by our name or its lighteval name (with or without `|fewshot`): the
+/// study's tasks, then the lab's ([`super::lab::LAB_TASKS`]).
 pub fn task(name: &str) -> Option<&'static TaskSpec> {
     let name = crate::data::generations::normalise_task(name);
-    TASKS.iter().find(|t| t.name == name || t.lighteval_name == name)
+    TASKS.iter().chain(super::lab::LAB_TASKS).find(|t| t.name == name || t.lighteval_name == name)
 }
 
-/// Every task name, for error messages.
+/// Every task name (the study's, then the lab's), for error messages.
 pub fn task_names() -> Vec<&'static str> {
-    TASKS.iter().map(|t| t.name).collect()
+    TASKS.iter().chain(super::lab::LAB_TASKS).map(|t| t.name).collect()
 }
 
 #[cfg(test)]
@@ -370,7 +382,8 @@ mod tests {
         let mut names = task_names();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 16);
+        assert_eq!(names.len(), 16 + 2, "the study's tasks and the two lab tasks");
+        assert_eq!(task("lab_sums").unwrap().quality, Quality::Math);
         assert_eq!(TASKS.iter().filter(|t| t.quality.is_verifiable()).count(), 9);
         assert_eq!(task("gsm8k_diversity|0").unwrap().name, "gsm8k");
         assert!(task("nope").is_none());

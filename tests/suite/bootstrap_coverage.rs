@@ -1,8 +1,8 @@
 //! Coverage of the bootstrap intervals by simulation: over 1,000 datasets drawn from a
 //! distribution with a known mean, the nominal 95% interval must contain the truth
 //! between 93% and 97% of the time (the binomial standard error at 1,000 datasets is
-//! 0.7 points). Slow; the test script runs it in release mode:
-//! `cargo test --release --test bootstrap_coverage -- --ignored`.
+//! 0.7 points). Slow; `scripts/test` runs it with the other ignored tests
+//! (`cargo test -- --include-ignored`, optimised build).
 
 use diversity_collapse::stats::bootstrap::{Bootstrap, BootstrapConfig, IntervalMethod, mean_at};
 use rand::{Rng, SeedableRng};
@@ -31,7 +31,7 @@ fn coverage(method: IntervalMethod, n: usize, draw: impl Fn(&mut ChaCha8Rng) -> 
 }
 
 #[test]
-#[ignore = "slow: run with --release -- --ignored"]
+#[ignore = "slow: scripts/test runs it (cargo test -- --include-ignored)"]
 fn bca_interval_of_a_mean_covers_the_truth_at_the_nominal_rate() {
     // One sample (y = 0): mean of N(0.4, 0.1²), n = 100.
     let rate = coverage(IntervalMethod::Bca, 100, |rng| (0.4 + 0.1 * normal(rng), 0.0), 0.4);
@@ -40,7 +40,7 @@ fn bca_interval_of_a_mean_covers_the_truth_at_the_nominal_rate() {
 }
 
 #[test]
-#[ignore = "slow: run with --release -- --ignored"]
+#[ignore = "slow: scripts/test runs it (cargo test -- --include-ignored)"]
 fn paired_percentile_interval_of_a_difference_covers_the_truth_at_the_nominal_rate() {
     // Paired, correlated checkpoints: x = z + e1, y = 0.9 z − 0.05 + e2, true mean difference
     // E[x − y] = 0.1·E[z] + 0.05 with z ~ N(0.5, 0.1²) → 0.1.

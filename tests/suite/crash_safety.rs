@@ -93,7 +93,7 @@ fn prompts(dir: &Path, count: usize) -> PathBuf {
 }
 
 #[test]
-#[ignore = "slow: 26 process starts (release, scripts/test)"]
+#[ignore = "slow: 26 process starts (scripts/test runs it)"]
 fn generate_killed_at_random_points_finishes_with_the_uninterrupted_file() {
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/lineage/sft_instruct");
     let work = tempfile::tempdir().unwrap();
@@ -146,7 +146,7 @@ fn generations(dir: &Path, count: usize) -> PathBuf {
 }
 
 #[test]
-#[ignore = "slow: 26 process starts with model loads (release, scripts/test)"]
+#[ignore = "slow: 26 process starts with model loads (scripts/test runs it)"]
 fn score_killed_at_random_points_finishes_with_the_uninterrupted_tables() {
     let encoder = diversity_collapse::assets::Assets::locate().mpnet().expect("run scripts/setup");
     let nli = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/roberta_nli/model");

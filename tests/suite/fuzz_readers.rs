@@ -184,7 +184,7 @@ fn qfd_per_prompt_csv() {
 
 #[test]
 fn labels_jsonl() {
-    use diversity_collapse::analysis::measure::LabelsFile;
+    use diversity_collapse::data::labels::LabelsFile;
     let valid = "{\"input_id\": \"a1\", \"task\": \"gsm8k\", \"labels\": [true, false, true], \"majority_vote\": true}\n\
                  {\"input_id\": 3, \"task\": \"gsm8k\", \"labels\": [false, false, false], \"majority_vote\": false}\n";
     fuzz("labels JSONL", valid.as_bytes(), "labels.jsonl", 5, &|path, _| {

@@ -4,13 +4,37 @@
 use std::path::Path;
 use std::process::Command;
 
-use diversity_collapse::generate::sampling::SamplingParams;
-use diversity_collapse::lab::evaluate::{EvalSettings, conditions, label_sums, sample_condition};
+use diversity_collapse::device::Cpu;
+use diversity_collapse::lab::evaluate::{Condition, conditions};
 use diversity_collapse::lab::lineage::{CHECKPOINTS, LabConfig, train_lineage};
-use diversity_collapse::lab::world::LabTask;
+use diversity_collapse::pipeline::label::{LabelSettings, label_run};
+use diversity_collapse::pipeline::sample::{PromptSet, SampleReport, SampleSettings, sample_run};
 
 fn train(out: &Path) {
     train_lineage(&LabConfig::smoke(), out, |_, _, _, _| {}).unwrap();
+}
+
+/// Samples `n` prompts of `task` (`k` samples each) from a condition through the sample stage.
+fn sample(
+    condition: &Condition,
+    task: &str,
+    lineage: &Path,
+    n: usize,
+    k: usize,
+    max_new_tokens: usize,
+    run: &Path,
+) -> SampleReport {
+    let mut prompts = PromptSet::of_task(task, Some(lineage), Some(n)).unwrap();
+    prompts.max_new_tokens = max_new_tokens;
+    let settings =
+        SampleSettings { k, seed: 1234, no_think: condition.no_think, batch_size: k, ..SampleSettings::study() };
+    sample_run::<Cpu>(&condition.folder, &prompts, &settings, run, &Default::default(), &mut ()).unwrap()
+}
+
+/// Labels a `lab_sums` run through the label stage.
+fn label(run: &Path, lineage: &Path, out: &Path) {
+    let settings = LabelSettings { data: Some(lineage.to_owned()), ..LabelSettings::default() };
+    label_run("lab_sums", run, &settings, out, &mut ()).unwrap();
 }
 
 #[test]
@@ -36,25 +60,16 @@ fn lab_checkpoints_load_sample_and_label_through_the_normal_paths() {
     let lineage = tempfile::tempdir().unwrap();
     train(lineage.path());
     let out = tempfile::tempdir().unwrap();
-    let settings = EvalSettings {
-        world_seed: LabConfig::smoke().seed,
-        n: 3,
-        k: 4,
-        sampling: SamplingParams::STUDY,
-        seed: 1,
-        max_new_tokens: 8,
-    };
     for condition in conditions(lineage.path()).iter().filter(|c| c.folder.ends_with("sft_think") || c.name == "base") {
         let run = out.path().join(format!("{}.jsonl", condition.name));
-        let mut prompts = 0;
-        sample_condition(condition, LabTask::Sums, &settings, &run, &mut || prompts += 1).unwrap();
-        assert_eq!(prompts, 3);
+        let report = sample(condition, "lab_sums", lineage.path(), 3, 4, 8, &run);
+        assert_eq!(report.sampled, 3);
         // Resuming finds every prompt complete and samples nothing new.
         let before = std::fs::read(&run).unwrap();
-        sample_condition(condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
+        assert_eq!(sample(condition, "lab_sums", lineage.path(), 3, 4, 8, &run).resumed, 3);
         assert_eq!(before, std::fs::read(&run).unwrap());
         let labels = out.path().join(format!("{}.labels.jsonl", condition.name));
-        label_sums(&run, settings.world_seed, settings.n, &labels).unwrap();
+        label(&run, lineage.path(), &labels);
         let lines: Vec<serde_json::Value> =
             std::fs::read_to_string(&labels).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 3);
@@ -81,21 +96,14 @@ fn the_committed_lineage_loads_generates_and_is_checked_by_the_verifier() {
     let lineage = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/lineage");
     let lab: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(lineage.join("lab.json")).unwrap()).unwrap();
-    let settings = EvalSettings {
-        world_seed: lab["config"]["seed"].as_u64().unwrap(),
-        n: 6,
-        k: 4,
-        sampling: SamplingParams::STUDY,
-        seed: 1234,
-        max_new_tokens: lab["config"]["max_new_tokens"].as_u64().unwrap() as usize,
-    };
+    let max_new_tokens = lab["config"]["max_new_tokens"].as_u64().unwrap() as usize;
     let out = tempfile::tempdir().unwrap();
     let mut correct = std::collections::BTreeMap::new();
     for condition in conditions(&lineage).iter().filter(|c| !c.no_think) {
         let run = out.path().join(format!("{}.jsonl", condition.name));
-        sample_condition(condition, LabTask::Sums, &settings, &run, &mut || {}).unwrap();
+        sample(condition, "lab_sums", &lineage, 6, 4, max_new_tokens, &run);
         let labels = out.path().join(format!("{}.labels.jsonl", condition.name));
-        label_sums(&run, settings.world_seed, settings.n, &labels).unwrap();
+        label(&run, &lineage, &labels);
         let count: usize = std::fs::read_to_string(&labels)
             .unwrap()
             .lines()
@@ -192,30 +200,28 @@ fn accuracy_by_prompt(labels: &Path) -> std::collections::BTreeMap<String, f64> 
 }
 
 #[test]
-#[ignore = "slow: samples three committed checkpoints and embeds 2,304 outputs (release, scripts/test)"]
+#[ignore = "slow: samples three committed checkpoints and embeds 2,304 outputs (scripts/test runs it)"]
 fn on_the_committed_lineage_sft_narrows_the_open_ended_task_and_raises_accuracy() {
-    use diversity_collapse::lab::evaluate::sample_and_label;
+    use diversity_collapse::analysis::lineage::Stage;
+    use diversity_collapse::lab::evaluate::{EvalSettings, study_lineage};
     use diversity_collapse::stats::{Bootstrap, BootstrapConfig};
 
     let encoder = diversity_collapse::assets::Assets::locate().mpnet().expect("run scripts/setup");
     let lineage = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/lineage");
     let lab = LabConfig::of_lineage(&lineage).unwrap();
-    let chosen: Vec<_> =
-        conditions(&lineage).into_iter().filter(|c| !c.no_think && matches!(c.stage, "base" | "sft")).collect();
+    let chosen: Vec<_> = conditions(&lineage)
+        .into_iter()
+        .filter(|c| !c.no_think && matches!(c.stage, Stage::Base | Stage::Sft))
+        .collect();
     assert_eq!(chosen.len(), 3);
-    let settings = EvalSettings {
-        world_seed: lab.seed,
-        n: 24,
-        k: 16,
-        sampling: SamplingParams::STUDY,
-        seed: 1234,
-        max_new_tokens: lab.max_new_tokens,
-    };
+    let settings =
+        EvalSettings { lineage_dir: lineage.clone(), n: 24, k: 16, seed: 1234, max_new_tokens: lab.max_new_tokens };
     let out = tempfile::tempdir().unwrap();
-    let toml = sample_and_label(&chosen, &settings, out.path(), "base and SFT", &mut || {}).unwrap();
+    let toml = out.path().join("study.toml");
+    std::fs::write(&toml, study_lineage(&chosen, &settings, "base and SFT", out.path()).to_toml()).unwrap();
     let analysis = out.path().join("analysis");
     let status = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
-        .args(["analyze", "--lineage"])
+        .args(["study", "--lineage"])
         .arg(&toml)
         .arg("--out")
         .arg(&analysis)
@@ -239,9 +245,9 @@ fn on_the_committed_lineage_sft_narrows_the_open_ended_task_and_raises_accuracy(
     }
 
     // Accuracy@1 on the verifiable task: the paired interval of SFT − Base excludes zero.
-    let base = accuracy_by_prompt(&out.path().join("labels/base.jsonl"));
+    let base = accuracy_by_prompt(&analysis.join("labels/base.jsonl"));
     for name in ["sft_think", "sft_instruct"] {
-        let sft = accuracy_by_prompt(&out.path().join(format!("labels/{name}.jsonl")));
+        let sft = accuracy_by_prompt(&analysis.join(format!("labels/{name}.jsonl")));
         let differences: Vec<f64> = base.iter().map(|(id, b)| sft[id] - b).collect();
         let interval = Bootstrap::new(BootstrapConfig::default())
             .interval(differences.len(), |indices| {

@@ -27,6 +27,7 @@ mod mpnet_golden;
 mod olmo3_golden;
 mod olmo3_loading;
 mod paper_reproduce_cli;
+mod pipeline_cli;
 mod pyrandom_golden;
 mod qfd_cli;
 mod roberta_nli_golden;

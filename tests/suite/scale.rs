@@ -214,7 +214,7 @@ fn write_per_prompt(path: &Path, checkpoints: &[String]) -> usize {
 }
 
 #[test]
-#[ignore = "slow: a million outputs; run with --release -- --ignored"]
+#[ignore = "slow: a million outputs; scripts/test runs it (cargo test -- --include-ignored)"]
 fn a_million_outputs_are_scored_and_analysed_in_bounded_memory_and_the_figures_render() {
     let dir = tempfile::tempdir().unwrap();
 

@@ -1,0 +1,70 @@
+//! `divcollapse study --lineage L.toml --out DIR`: a whole study
+//! ([`crate::pipeline::study`]) from the command line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::analyze::ModelArgs;
+use crate::device::DeviceChoice;
+use crate::pipeline::analyze::AnalyzeSettings;
+use crate::pipeline::label::{CheckMode, LabelSettings};
+use crate::pipeline::study::{StudySettings, run_study};
+
+#[derive(Debug, Args)]
+pub(crate) struct StudyArgs {
+    /// Lineage description (TOML): checkpoints with a `model` folder to sample (and a
+    /// `[sample]` table), or `run`, `scores` and `labels` files.
+    #[arg(long)]
+    lineage: PathBuf,
+    /// Output folder: runs/, scores/, labels/, lineage.toml, the analysis, study.json.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    models: ModelArgs,
+    #[command(flatten)]
+    bootstrap: super::BootstrapArgs,
+    /// Checker semantics of the label stage.
+    #[arg(long, value_enum, default_value_t = CheckMode::Paper)]
+    mode: CheckMode,
+    /// Wall-clock seconds per program (code tasks).
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+}
+
+impl StudyArgs {
+    /// The settings of every stage.
+    pub(crate) fn settings(&self) -> StudySettings {
+        StudySettings {
+            analyze: AnalyzeSettings {
+                models: self.models.settings(),
+                bootstrap: self.bootstrap.config(),
+                ..AnalyzeSettings::default()
+            },
+            label: LabelSettings {
+                mode: self.mode,
+                timeout: Duration::from_secs(self.timeout),
+                ..LabelSettings::default()
+            },
+        }
+    }
+}
+
+pub(crate) fn run(args: &StudyArgs) -> anyhow::Result<()> {
+    let device: DeviceChoice = args.models.device.parse()?;
+    let settings = args.settings();
+    let report = with_backend!(device, |B, dev| run_study::<B>(
+        &args.lineage,
+        &args.out,
+        &settings,
+        &dev,
+        &mut super::Bars::default()
+    ))?;
+    for record in report.stages.iter().filter(|r| r.status == "ran") {
+        let task = record.task.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+        eprintln!("{} {}{task}: {}", record.stage, record.checkpoint, record.reason);
+    }
+    println!("{}", args.out.join("report.md").display());
+    Ok(())
+}

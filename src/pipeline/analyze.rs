@@ -1,0 +1,388 @@
+//! The analyse stage: a lineage of runs, scores and labels → the per-prompt frame →
+//! statistics with bootstrap intervals → tables, `report.md` and figures.
+//!
+//! Each checkpoint's per-prompt rows come from
+//! * its `scores` table when the lineage names one (the score stage's output: EAD,
+//!   SBERT and Vendi are taken as they are, so `metrics.csv` equals the means of those
+//!   columns), else from scoring its `run` file with [`PromptScorer`];
+//! * its `labels` file: `K_c`, `acc1`, the majority vote, and the correct-output
+//!   diversity `D_c`, `V_c`, for which the outputs are embedded (through the embedding
+//!   cache when one is given) only where two or more are correct.
+//!
+//! Measuring is the long part and is resumable: each checkpoint's rows are written to
+//! `OUT/per_prompt/<checkpoint>.parquet` as soon as it is done, with the hashes of its
+//! inputs beside them; a rerun reuses every checkpoint whose inputs did not change.
+//!
+//! In the frame, a value that is undefined (unlabelled prompts, `K_c < 2`, a metric not
+//! computed) is NaN, as in the reference's `qfd_per_prompt.csv`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::backend::Backend;
+use polars::prelude::*;
+
+use super::models::{LoadedEncoder, ModelSettings, load_nli};
+use super::{Progress, StageError, file_stem, hash_file};
+use crate::analysis::lineage::{Checkpoint, Lineage};
+use crate::analysis::per_prompt::PerPromptTable;
+use crate::analysis::report::write_study;
+use crate::analysis::study::{StudyResults, run_study};
+use crate::data::GenerationSource;
+use crate::data::generations::{GenerationRecord, normalise_task};
+use crate::data::labels::{LabelRecord, LabelsFile};
+use crate::metrics::ead::EadConfig;
+use crate::metrics::nli::SentencePairSampler;
+use crate::metrics::per_prompt::{CorrectScores, Metric, PromptScorer, PromptScores, read_scores};
+use crate::provenance::Provenance;
+use crate::stats::BootstrapConfig;
+
+/// How the analysis runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyzeSettings {
+    /// The scoring models (the encoder is loaded only when something must be embedded).
+    pub models: ModelSettings,
+    /// EAD vocabulary size V.
+    pub ead_vocab: u64,
+    /// Bootstrap settings of every interval.
+    pub bootstrap: BootstrapConfig,
+    /// A per-prompt table in the reference's `qfd_per_prompt.csv` schema to analyse
+    /// instead of the lineage's files.
+    pub per_prompt: Option<PathBuf>,
+}
+
+impl Default for AnalyzeSettings {
+    fn default() -> Self {
+        Self {
+            models: ModelSettings::default(),
+            ead_vocab: crate::metrics::ead::DEFAULT_VOCAB_SIZE,
+            bootstrap: BootstrapConfig::default(),
+            per_prompt: None,
+        }
+    }
+}
+
+/// One prompt's row of the per-prompt frame: its scores and, when labelled, its
+/// correctness side.
+pub type PromptRow = (PromptScores, Option<CorrectScores>);
+
+/// Measures (or reads) the per-prompt table of the lineage in `lineage_path`, runs the
+/// study and writes every output to `out` (tables, `report.md`, `figures/`,
+/// `per_prompt.csv`, `provenance.json`); returns the study's results.
+pub fn analyze_lineage<B: Backend>(
+    lineage_path: &Path,
+    out: &Path,
+    settings: &AnalyzeSettings,
+    device: &B::Device,
+    progress: &mut dyn Progress,
+) -> Result<StudyResults, StageError> {
+    let lineage = Lineage::from_file(lineage_path)?;
+    std::fs::create_dir_all(out).map_err(StageError::io(out, "creating the output folder"))?;
+    let config = settings.bootstrap;
+    let mut provenance = Provenance::new("divcollapse analyze")
+        .parameter("bootstrap_resamples", config.resamples)
+        .parameter("seed", config.seed)
+        .parameter("confidence", config.confidence)
+        .parameter("interval_method", config.method.as_str())
+        .input("lineage", hash_file(lineage_path)?);
+    let table = match &settings.per_prompt {
+        Some(csv) => {
+            provenance = provenance.input("per_prompt", hash_file(csv)?);
+            PerPromptTable::from_reference_csv(csv)?
+        }
+        None => {
+            let (table, inputs) = measure_lineage::<B>(&lineage, lineage_path, out, settings, device, progress)?;
+            for (role, hash) in inputs {
+                provenance = provenance.input(role, hash);
+            }
+            table
+        }
+    };
+    let table = table.with_majority_gain()?;
+    let results = run_study(&lineage, &table, config)?;
+    for note in &results.notes {
+        tracing::warn!("{note}");
+    }
+    let files = write_study(&lineage, &results, &config, out)?;
+    let mut frame = table.frame().clone();
+    let per_prompt_csv = out.join("per_prompt.csv");
+    crate::data::atomic::write_with(&per_prompt_csv, |file| {
+        CsvWriter::new(file).include_header(true).finish(&mut frame).map_err(std::io::Error::other)
+    })
+    .map_err(StageError::io(&per_prompt_csv, "writing"))?;
+    let provenance_path = out.join("provenance.json");
+    let text = serde_json::to_string_pretty(&provenance).expect("provenance serialises") + "\n";
+    crate::data::atomic::write(&provenance_path, text).map_err(StageError::io(&provenance_path, "writing"))?;
+    tracing::info!("{} files written to {}", files.len() + 2, out.display());
+    Ok(results)
+}
+
+/// The scoring models, loaded at the first checkpoint that needs them and shared by all.
+struct ScoringModels<'a, B: Backend> {
+    settings: &'a AnalyzeSettings,
+    device: &'a B::Device,
+    encoder: Option<LoadedEncoder<B>>,
+    /// `None` until loaded; then the NLI model, if the settings name one.
+    nli: Option<Option<crate::encoders::roberta::NliModel<B>>>,
+}
+
+impl<B: Backend> ScoringModels<'_, B> {
+    /// The encoder's hash (loading it).
+    fn encoder_hash(&mut self) -> Result<String, StageError> {
+        if self.encoder.is_none() {
+            self.encoder = Some(LoadedEncoder::load(&self.settings.models.encoder_dir()?, self.device)?);
+        }
+        Ok(self.encoder.as_ref().expect("loaded above").sha256.clone())
+    }
+
+    /// Scores checkpoint `model`'s records with every study metric (NLI when an NLI
+    /// model is given) through `work`; the models stay loaded for the next checkpoint.
+    fn with_scorer<T>(
+        &mut self,
+        model: &str,
+        work: impl FnOnce(&mut PromptScorer<'_, B>) -> Result<T, StageError>,
+    ) -> Result<T, StageError> {
+        self.encoder_hash()?;
+        if self.nli.is_none() {
+            self.nli = Some(load_nli::<B>(&self.settings.models, self.device)?.map(|(model, _)| model));
+        }
+        let nli = self.nli.as_mut().expect("loaded above").take();
+        let mut metrics = vec![Metric::Ead, Metric::Sbert, Metric::Vendi];
+        if nli.is_some() {
+            metrics.push(Metric::Nli);
+        }
+        let encoder = self.encoder.as_ref().expect("loaded above");
+        let cache = self.settings.models.embedding_cache.as_ref().map(|p| encoder.open_cache(p)).transpose()?;
+        let mut scorer = PromptScorer {
+            ead: EadConfig { vocab_size: self.settings.ead_vocab, ..EadConfig::default() },
+            encoder: Some(&encoder.encoder),
+            batch_size: self.settings.models.batch_size,
+            metrics,
+            model: model.to_owned(),
+            nli,
+            sampler: SentencePairSampler::default(),
+            cache,
+        };
+        let result = work(&mut scorer);
+        let nli = scorer.nli.take();
+        self.nli = Some(nli);
+        result
+    }
+}
+
+/// Measures every checkpoint with a `run` file; returns the table and the input hashes.
+fn measure_lineage<B: Backend>(
+    lineage: &Lineage,
+    lineage_path: &Path,
+    out: &Path,
+    settings: &AnalyzeSettings,
+    device: &B::Device,
+    progress: &mut dyn Progress,
+) -> Result<(PerPromptTable, Vec<(String, String)>), StageError> {
+    let checkpoints: Vec<&Checkpoint> = lineage.checkpoints.iter().filter(|c| c.run.is_some()).collect();
+    if checkpoints.is_empty() {
+        return Err(StageError::Invalid(format!(
+            "{}: no checkpoint has a `run` file (or pass --per-prompt FILE.csv)",
+            lineage_path.display()
+        )));
+    }
+    let nli_hash = settings.models.nli_model.as_ref().map(|d| hash_file(&d.join("model.safetensors"))).transpose()?;
+    let mut inputs = Vec::new();
+    if let Some(hash) = &nli_hash {
+        inputs.push(("nli model.safetensors".to_owned(), hash.clone()));
+    }
+    let folder = out.join("per_prompt");
+    std::fs::create_dir_all(&folder).map_err(StageError::io(&folder, "creating"))?;
+    let mut models = ScoringModels::<B> { settings, device, encoder: None, nli: None };
+    let mut frames = Vec::new();
+    for checkpoint in checkpoints {
+        let run = checkpoint.run.as_ref().expect("filtered on run");
+        let mut hashes = vec![("run", hash_file(run)?)];
+        for (role, path) in [("labels", &checkpoint.labels), ("scores", &checkpoint.scores)] {
+            if let Some(path) = path {
+                hashes.push((role, hash_file(path)?));
+            }
+        }
+        // The encoder matters unless every value comes from a scores table and nothing is labelled.
+        let encoder_hash = match checkpoint.scores.is_none() || checkpoint.labels.is_some() {
+            true => Some(models.encoder_hash()?),
+            false => None,
+        };
+        if let Some(hash) = &encoder_hash
+            && !inputs.iter().any(|(role, _)| role == "encoder model.safetensors")
+        {
+            inputs.push(("encoder model.safetensors".to_owned(), hash.clone()));
+        }
+        inputs.extend(hashes.iter().map(|(role, hash)| (format!("{role} {}", checkpoint.name), hash.clone())));
+        let key = serde_json::json!({
+            "tool_version": crate::TOOL_VERSION,
+            "inputs": hashes,
+            "encoder": encoder_hash,
+            "nli": nli_hash,
+            "ead_vocab": settings.ead_vocab,
+            "nli_max_length": settings.models.nli_max_length,
+        });
+        let stem = folder.join(file_stem(&checkpoint.name));
+        let (parquet, key_file) = (stem.with_extension("parquet"), stem.with_extension("json"));
+        if let Some(frame) = reuse(&parquet, &key_file, &key) {
+            tracing::info!("checkpoint `{}`: inputs unchanged, reusing {}", checkpoint.name, parquet.display());
+            frames.push(frame);
+            continue;
+        }
+        progress.start(&format!("measuring {}", checkpoint.name), None);
+        let rows = match checkpoint.scores.is_some() && checkpoint.labels.is_none() {
+            // Every value comes from the scores table: no model is needed.
+            true => measure_checkpoint::<B>(checkpoint, None, progress)?,
+            false => {
+                models.with_scorer(&checkpoint.name, |scorer| measure_checkpoint(checkpoint, Some(scorer), progress))?
+            }
+        };
+        progress.finish();
+        let mut frame = rows_frame(&checkpoint.name, &rows)?;
+        crate::data::atomic::write_with(&parquet, |file| {
+            ParquetWriter::new(file).finish(&mut frame).map(|_| ()).map_err(std::io::Error::other)
+        })
+        .map_err(StageError::io(&parquet, "writing"))?;
+        let text = serde_json::to_string_pretty(&key).expect("JSON values serialise") + "\n";
+        crate::data::atomic::write(&key_file, text).map_err(StageError::io(&key_file, "writing"))?;
+        frames.push(frame);
+    }
+    let mut all = frames.remove(0);
+    for frame in &frames {
+        all.vstack_mut(frame)?;
+    }
+    Ok((PerPromptTable::from_frame(all, &folder.display().to_string())?, inputs))
+}
+
+/// The rows of one checkpoint: from its scores table or by scoring its run, plus its labels.
+fn measure_checkpoint<B: Backend>(
+    checkpoint: &Checkpoint,
+    mut scorer: Option<&mut PromptScorer<'_, B>>,
+    progress: &mut dyn Progress,
+) -> Result<Vec<PromptRow>, StageError> {
+    let no_scorer = || StageError::Invalid(format!("checkpoint `{}`: no scoring model loaded", checkpoint.name));
+    let run = checkpoint.run.as_ref().expect("a checkpoint with a run");
+    let labels = checkpoint.labels.as_ref().map(|p| LabelsFile::read(p)).transpose()?;
+    let scores = match &checkpoint.scores {
+        Some(path) => {
+            let rows = read_scores(path)?;
+            Some((path, rows.into_iter().map(|r| ((r.task.clone(), r.input_id.clone()), r)).collect::<HashMap<_, _>>()))
+        }
+        None => None,
+    };
+    let mut rows = Vec::new();
+    for record in GenerationSource::open(run, false)? {
+        let record = record?;
+        let prompt_labels = labels_of(labels.as_ref(), &record, run)?;
+        let row = match &scores {
+            None => scorer.as_deref_mut().ok_or_else(no_scorer)?.score_labelled(&record, prompt_labels)?,
+            Some((path, table)) => {
+                let found = table.get(&(record.task.clone(), record.input_id.clone())).ok_or_else(|| {
+                    StageError::Invalid(format!(
+                        "{}: no scores for prompt `{}` (task `{}`) of {}:{}",
+                        path.display(),
+                        record.input_id,
+                        record.task,
+                        run.display(),
+                        record.line
+                    ))
+                })?;
+                check_scores(found, &record, path)?;
+                let scores = found.clone();
+                let correct = match prompt_labels {
+                    Some(labels) => Some(scorer.as_deref_mut().ok_or_else(no_scorer)?.correct_scores(&record, labels)?),
+                    None => None,
+                };
+                (scores, correct)
+            }
+        };
+        rows.push((PromptScores { model: checkpoint.name.clone(), ..row.0 }, row.1));
+        progress.tick();
+    }
+    Ok(rows)
+}
+
+/// A scores row fits its record and has the values the analysis needs.
+fn check_scores(row: &PromptScores, record: &GenerationRecord, path: &Path) -> Result<(), StageError> {
+    let problem = if row.n_outputs != record.outputs.len() {
+        Some(format!("{} outputs scored, the run has {}", row.n_outputs, record.outputs.len()))
+    } else if row.sbert.is_none() || row.vendi.is_none() || row.ead.is_none() {
+        Some("`ead`, `sbert` and `vendi` are needed (score with --metrics ead,sbert,vendi)".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(StageError::Invalid(format!(
+            "{}: prompt `{}` (task `{}`): {problem}",
+            path.display(),
+            record.input_id,
+            record.task
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The labels of a record when the file covers its task; one label per output.
+fn labels_of<'a>(
+    labels: Option<&'a LabelsFile>,
+    record: &GenerationRecord,
+    run: &Path,
+) -> Result<Option<&'a LabelRecord>, StageError> {
+    let Some(file) = labels.filter(|f| f.covers_task(&normalise_task(&record.task))) else { return Ok(None) };
+    let (line, found) = file.get(&record.task, &record.input_id).ok_or_else(|| {
+        StageError::Invalid(format!(
+            "{}: no labels for prompt `{}` (task `{}`) of {}:{}",
+            file.path().display(),
+            record.input_id,
+            record.task,
+            run.display(),
+            record.line
+        ))
+    })?;
+    if found.labels.len() != record.outputs.len() {
+        return Err(StageError::Invalid(format!(
+            "{}:{line}: field `labels`: {} labels for {} outputs of prompt `{}` in {}:{}",
+            file.path().display(),
+            found.labels.len(),
+            record.outputs.len(),
+            record.input_id,
+            run.display(),
+            record.line
+        )));
+    }
+    Ok(Some(found))
+}
+
+/// The per-prompt frame of measured rows: the columns of
+/// [`crate::analysis::per_prompt`] plus `n_outputs`, `majority_vote`, `ead`, `vendi`,
+/// `nli`; undefined values are NaN.
+pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
+    let floats =
+        |f: &dyn Fn(&PromptRow) -> Option<f64>| rows.iter().map(|r| f(r).unwrap_or(f64::NAN)).collect::<Vec<f64>>();
+    let flag = |b: bool| f64::from(u8::from(b));
+    df!(
+        "model" => vec![model.to_owned(); rows.len()],
+        "task" => rows.iter().map(|r| r.0.task.clone()).collect::<Vec<_>>(),
+        "input_id" => rows.iter().map(|r| r.0.input_id.clone()).collect::<Vec<_>>(),
+        "n_outputs" => rows.iter().map(|r| r.0.n_outputs as u64).collect::<Vec<_>>(),
+        "k_correct" => floats(&|r| r.1.map(|c| c.k_correct as f64)),
+        "acc1" => floats(&|r| r.1.map(|c| flag(c.acc1))),
+        "majority_vote" => floats(&|r| r.1.and_then(|c| c.majority_vote).map(flag)),
+        "d_all_sbert" => floats(&|r| r.0.sbert),
+        "d_correct_sbert" => floats(&|r| r.1.and_then(|c| c.d_correct_sbert)),
+        "d_correct_vendi" => floats(&|r| r.1.and_then(|c| c.d_correct_vendi)),
+        "ead" => floats(&|r| r.0.ead),
+        "vendi" => floats(&|r| r.0.vendi),
+        "nli" => floats(&|r| r.0.nli),
+    )
+}
+
+/// The cached frame when its key file matches `key`.
+fn reuse(parquet: &Path, key_file: &Path, key: &serde_json::Value) -> Option<DataFrame> {
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(key_file).ok()?).ok()?;
+    if &stored != key {
+        return None;
+    }
+    let file = std::fs::File::open(parquet).ok()?;
+    crate::data::read_parquet(file).ok()
+}
