@@ -227,13 +227,13 @@ impl Lineage {
             let paths = [&mut checkpoint.model, &mut checkpoint.run, &mut checkpoint.scores, &mut checkpoint.labels];
             for path in paths.into_iter().flatten() {
                 if path.is_relative() {
-                    *path = folder.join(&*path);
+                    *path = crate::data::normalise_path(&folder.join(&*path));
                 }
             }
         }
         for path in lineage.sample.iter_mut().flat_map(|s| s.data.values_mut()) {
             if path.is_relative() {
-                *path = folder.join(&*path);
+                *path = crate::data::normalise_path(&folder.join(&*path));
             }
         }
         Ok(lineage)

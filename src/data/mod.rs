@@ -17,6 +17,26 @@ use std::path::Path;
 
 use generations::{GenerationReader, GenerationRecord, ReadReport};
 
+/// `path` with `.` dropped and each `..` cancelling the folder before it, without
+/// touching the file system (`out/../../lab/base` → `../lab/base`); a leading `..`
+/// that nothing cancels is kept.
+pub fn normalise_path(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            Component::ParentDir if matches!(parts.last(), Some(Component::RootDir | Component::Prefix(_))) => {}
+            other => parts.push(other),
+        }
+    }
+    let normal: std::path::PathBuf = parts.iter().collect();
+    if normal.as_os_str().is_empty() { std::path::PathBuf::from(".") } else { normal }
+}
+
 /// Runs a polars reader. polars panics on some malformed files (an unbalanced CSV quote,
 /// a corrupt parquet page) instead of returning an error; that panic becomes an error
 /// like the others.

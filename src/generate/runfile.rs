@@ -24,7 +24,8 @@ use super::sampling::SamplingParams;
 pub struct RunMeta {
     /// diversity-collapse version.
     pub tool_version: String,
-    /// The checkpoint folder as given.
+    /// The checkpoint folder as given (not compared on resume: the weights hash
+    /// identifies the model, so a run resumes however the folder is spelled or moved).
     pub model_path: String,
     /// sha256 over the checkpoint's weight files.
     pub weights_sha256: String,
@@ -125,9 +126,19 @@ fn differing_fields(a: &RunMeta, b: &RunMeta) -> String {
     let (a, b) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
     let fields: Vec<String> = a
         .as_object()
-        .map(|m| m.keys().filter(|k| a.get(k.as_str()) != b.get(k.as_str())).cloned().collect())
+        .map(|m| {
+            m.keys().filter(|k| k.as_str() != "model_path" && a.get(k.as_str()) != b.get(k.as_str())).cloned().collect()
+        })
         .unwrap_or_default();
     fields.join(", ")
+}
+
+impl RunMeta {
+    /// Whether two records come from the same run settings: every field but the
+    /// folder's spelling (`model_path`).
+    pub fn same_run(&self, other: &RunMeta) -> bool {
+        Self { model_path: other.model_path.clone(), ..self.clone() } == *other
+    }
 }
 
 impl RunFile {
@@ -154,7 +165,7 @@ impl RunFile {
                     .and_then(|text| serde_json::from_str::<RunRecord>(text).map_err(|e| e.to_string()));
                 match parsed {
                     Ok(record) if complete => {
-                        if record.meta != *meta {
+                        if !record.meta.same_run(meta) {
                             let fields = differing_fields(&record.meta, meta);
                             return Err(RunFileError::OtherRun { path: path.to_owned(), line, fields });
                         }

@@ -159,21 +159,8 @@ pub(crate) fn hash_file(path: &Path) -> Result<String, StageError> {
 /// an absolute path when the two share no root.
 pub fn relative_path(target: &Path, base: &Path) -> PathBuf {
     use std::path::Component;
-    let absolute = |path: &Path| -> PathBuf {
-        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        // Lexically resolve `.` and `..` (the paths need not exist yet).
-        let mut out = PathBuf::new();
-        for component in path.components() {
-            match component {
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    out.pop();
-                }
-                other => out.push(other),
-            }
-        }
-        out
-    };
+    let absolute =
+        |path: &Path| crate::data::normalise_path(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
     let (target, base) = (absolute(target), absolute(base));
     let (target_parts, base_parts): (Vec<_>, Vec<_>) = (target.components().collect(), base.components().collect());
     if target_parts.first() != base_parts.first() {
@@ -206,5 +193,8 @@ mod tests {
             Path::new("../../lab/lineage/base")
         );
         assert_eq!(relative_path(&cwd.join("x"), Path::new(".")), Path::new("x"));
+        assert_eq!(crate::data::normalise_path(Path::new("out/../../lab/./base")), Path::new("../lab/base"));
+        assert_eq!(crate::data::normalise_path(Path::new("/../a")), Path::new("/a"));
+        assert_eq!(crate::data::normalise_path(Path::new("a/..")), Path::new("."));
     }
 }

@@ -95,18 +95,30 @@ impl PyInt {
 /// A value `ast.literal_eval` can return.
 #[derive(Debug, Clone)]
 pub enum PyLiteral {
+    /// `None`.
     None,
+    /// `...`.
     Ellipsis,
+    /// `True` or `False`.
     Bool(bool),
+    /// An integer of any size.
     Int(PyInt),
+    /// A float.
     Float(f64),
+    /// A complex number (`1+2j`).
     Complex {
+        /// Real part.
         real: f64,
+        /// Imaginary part.
         imag: f64,
     },
+    /// A string.
     Str(String),
+    /// A bytes object.
     Bytes(Vec<u8>),
+    /// A list.
     List(Vec<PyLiteral>),
+    /// A tuple.
     Tuple(Vec<PyLiteral>),
     /// Elements in insertion order, without duplicates under Python equality.
     Set(Vec<PyLiteral>),
@@ -119,7 +131,12 @@ pub enum PyLiteral {
 pub enum LiteralError {
     /// Python's `SyntaxError`: the text is not an expression.
     #[error("syntax error at character {at}: {reason}")]
-    Syntax { at: usize, reason: &'static str },
+    Syntax {
+        /// Character offset.
+        at: usize,
+        /// What the parser expected.
+        reason: &'static str,
+    },
     /// Python's `ValueError`: an expression, but not a literal (a name, a call, an operator).
     #[error("not a literal: {0}")]
     NotLiteral(&'static str),

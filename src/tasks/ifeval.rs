@@ -94,8 +94,15 @@ pub enum KwargsForm {
 /// An IFEval document that cannot be checked.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IfEvalError {
+    /// The two lists of the document differ in length.
     #[error("`instruction_id_list` has {ids} entries but `kwargs` has {kwargs}")]
-    LengthMismatch { ids: usize, kwargs: usize },
+    LengthMismatch {
+        /// Entries of `instruction_id_list`.
+        ids: usize,
+        /// Entries of `kwargs`.
+        kwargs: usize,
+    },
+    /// A list field of the document is missing.
     #[error("field `{0}` is missing or not a list")]
     MissingField(&'static str),
 }
@@ -634,9 +641,13 @@ impl JsonValidator<'_> {
 /// loose@1 of output 0, strict pass@K, and consistency (the share of strict passes).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct IfEvalQuality {
+    /// Output 0 follows every instruction (strict).
     pub strict_at_1: bool,
+    /// Output 0's loose score (paper mode: the share of instructions followed).
     pub loose_at_1: f64,
+    /// Some output follows every instruction.
     pub strict_pass_at_k: bool,
+    /// The share of the K outputs that follow every instruction.
     pub consistency: f64,
 }
 

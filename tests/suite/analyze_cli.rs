@@ -8,6 +8,8 @@ use std::process::Command;
 
 use diversity_collapse::assets::Assets;
 
+use crate::tolerance;
+
 const LINEAGE: &str = r#"name = "toy"
 [[checkpoint]]
 name = "Base"
@@ -135,7 +137,10 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     assert!(sft[0] < 0.0 && sft[1] <= sft[0] && sft[0] <= sft[2], "{sft:?}");
     let retain = value("average", "think_retain");
     let (sft_avg, rl_avg) = (value("average", "think_sft")[0], value("average", "think_rl")[0]);
-    assert!((sft_avg + rl_avg - (retain[0] - 100.0)).abs() < 1e-9, "changes sum to retain − 100");
+    assert!(
+        (sft_avg + rl_avg - (retain[0] - 100.0)).abs() < tolerance::STAGE_ATTRIBUTION_IDENTITY,
+        "changes sum to retain − 100"
+    );
     // Think suppression: accuracy@1 of output 0 is 1 when p < correct (mod 6 pattern).
     let think = std::fs::read_to_string(out.join("think_suppression.csv")).unwrap();
     assert_eq!(think.lines().count(), 3, "{think}");

@@ -7,6 +7,11 @@ use diversity_collapse::stats::bootstrap::{
 };
 use serde_json::Value;
 
+use crate::tolerance::{
+    BOOTSTRAP_ACCELERATION_RELATIVE, BOOTSTRAP_ACCELERATION_SCALE_FLOOR, BOOTSTRAP_INTERVAL_SLACK,
+    BOOTSTRAP_INTERVAL_STANDARD_ERRORS, BOOTSTRAP_STANDARD_ERROR_RELATIVE, EXACT_F64,
+};
+
 fn cases() -> Vec<Value> {
     let path = format!("{}/tests/golden/bootstrap/bootstrap_cases.json", env!("CARGO_MANIFEST_DIR"));
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -46,7 +51,7 @@ fn point_estimates_and_jackknife_match_scipy_exactly() {
         let data = samples(&case);
         let n = data[0].len();
         let all: Vec<usize> = (0..n).collect();
-        close(statistic(kind, &data, &all), case["point_estimate"].as_f64().unwrap(), 1e-12, name);
+        close(statistic(kind, &data, &all), case["point_estimate"].as_f64().unwrap(), EXACT_F64, name);
         let jack: Vec<f64> = jackknife(n, 1, &|idx: &[usize], out: &mut [f64]| out[0] = statistic(kind, &data, idx))
             .into_iter()
             .map(|row| row[0])
@@ -55,9 +60,14 @@ fn point_estimates_and_jackknife_match_scipy_exactly() {
             case["jackknife_values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         assert_eq!(jack.len(), expected.len());
         let worst = jack.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        assert!(worst < 1e-12, "{name}: jackknife max |diff| {worst}");
+        assert!(worst < EXACT_F64, "{name}: jackknife max |diff| {worst}");
         let a = case["bca_acceleration"].as_f64().unwrap();
-        close(bca_acceleration(&jack), a, 1e-9 * a.abs().max(1e-3), &format!("{name} acceleration"));
+        close(
+            bca_acceleration(&jack),
+            a,
+            BOOTSTRAP_ACCELERATION_RELATIVE * a.abs().max(BOOTSTRAP_ACCELERATION_SCALE_FLOOR),
+            &format!("{name} acceleration"),
+        );
     }
 }
 
@@ -77,10 +87,15 @@ fn intervals_agree_with_scipy_within_monte_carlo_error() {
             // about 0.02 SE; 0.1 SE is five of them. A mean of 0/1 values lives on a grid of
             // 1/n, so its quantiles may also land one grid step apart.
             let grid = if name == "mean_binary" { 1.0 / n as f64 } else { 0.0 };
-            let tolerance = 0.1 * se + grid + 1e-12;
+            let tolerance = BOOTSTRAP_INTERVAL_STANDARD_ERRORS * se + grid + BOOTSTRAP_INTERVAL_SLACK;
             close(ours.low, scipy["low"].as_f64().unwrap(), tolerance, &format!("{name} {key} low"));
             close(ours.high, scipy["high"].as_f64().unwrap(), tolerance, &format!("{name} {key} high"));
-            close(ours.standard_error, se, 0.03 * se, &format!("{name} {key} standard error"));
+            close(
+                ours.standard_error,
+                se,
+                BOOTSTRAP_STANDARD_ERROR_RELATIVE * se,
+                &format!("{name} {key} standard error"),
+            );
             assert_eq!(ours.method, method, "{name}");
         }
     }

@@ -10,6 +10,8 @@ use diversity_collapse::metrics::vendi::{VendiVariant, vendi_score};
 use safetensors::SafeTensors;
 use serde_json::Value;
 
+use crate::tolerance;
+
 const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/mpnet/tiny");
 
 fn texts() -> Vec<String> {
@@ -53,9 +55,9 @@ fn embed_prints_normalised_embeddings_of_every_line() {
         let row: Vec<f64> = row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         assert_eq!(row.len(), dim);
         let norm: f64 = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-        assert!((norm - 1.0).abs() < 1e-5, "row {i} norm {norm}");
+        assert!((norm - 1.0).abs() < tolerance::MPNET_UNIT_NORM, "row {i} norm {norm}");
         for (d, v) in row.iter().enumerate() {
-            assert!((v - f64::from(expected[i * dim + d])).abs() < 1e-4, "row {i} dim {d}");
+            assert!((v - f64::from(expected[i * dim + d])).abs() < tolerance::MPNET_DIMENSION_CLI, "row {i} dim {d}");
         }
     }
     std::fs::write(&input, "{\"text\": \"fine\"}\n{\"txt\": \"typo\"}\n").unwrap();
@@ -95,8 +97,8 @@ fn score_computes_sbert_and_vendi_from_the_encoders_embeddings() {
         let set = EmbeddingSet::new(&data, dim).unwrap();
         let sbert = sbert_diversity(set, SmallSetPolicy::Pipeline);
         let vendi = vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline);
-        assert!((row["sbert"].as_f64().unwrap() - sbert).abs() < 1e-5, "{row}");
-        assert!((row["vendi"].as_f64().unwrap() - vendi).abs() < 1e-4, "{row}");
+        assert!((row["sbert"].as_f64().unwrap() - sbert).abs() < tolerance::SBERT_FROM_ENCODER, "{row}");
+        assert!((row["vendi"].as_f64().unwrap() - vendi).abs() < tolerance::VENDI_FROM_ENCODER, "{row}");
         assert!(row["ead"].is_null());
     }
     let nli = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
@@ -151,7 +153,7 @@ fn score_computes_nli_with_a_supplied_model_and_the_shared_pair_stream() {
     let mut sampler = SentencePairSampler::default();
     for (row, outputs) in rows.iter().zip(&prompts) {
         let want = nli_diversity(outputs, &mut sampler, &mut model).unwrap();
-        assert!((row["nli"].as_f64().unwrap() - want).abs() < 1e-9, "{row}");
+        assert!((row["nli"].as_f64().unwrap() - want).abs() < tolerance::PARITY_F64, "{row}");
     }
     assert_eq!(rows[2]["nli"].as_f64(), Some(0.0));
 }
@@ -218,13 +220,23 @@ fn diversity_results_draw_nli_per_task_after_the_across_input_sets_as_the_refere
             rows.iter().filter(|r| r["task"] == format!("t{t}")).map(|r| r["nli"].as_f64().unwrap()).collect();
         assert_eq!(task_rows.len(), per_input.len());
         for (ours, want) in task_rows.iter().zip(&per_input) {
-            assert!((ours - want).abs() < 1e-9, "task {t}: {task_rows:?} vs {per_input:?}");
+            assert!((ours - want).abs() < tolerance::PARITY_F64, "task {t}: {task_rows:?} vs {per_input:?}");
         }
         let nli = &results.iter().find(|r| r["task"] == format!("t{t}")).unwrap()["metrics"]["NLI"];
         // The JSON is rounded to 6 decimals, as the reference rounds it.
-        assert!((nli["across_input"].as_f64().unwrap() - across).abs() <= 5e-7, "{nli}");
-        assert!((nli["overall_NLI"].as_f64().unwrap() - overall).abs() <= 5e-7, "{nli}");
-        assert!((nli["overall_single_output_NLI"].as_f64().unwrap() - across).abs() <= 5e-7, "{nli}");
+        assert!(
+            (nli["across_input"].as_f64().unwrap() - across).abs() <= tolerance::DIVERSITY_RESULTS_ROUNDING,
+            "{nli}"
+        );
+        assert!(
+            (nli["overall_NLI"].as_f64().unwrap() - overall).abs() <= tolerance::DIVERSITY_RESULTS_ROUNDING,
+            "{nli}"
+        );
+        assert!(
+            (nli["overall_single_output_NLI"].as_f64().unwrap() - across).abs()
+                <= tolerance::DIVERSITY_RESULTS_ROUNDING,
+            "{nli}"
+        );
     }
 
     // The file-order stream of a per-input pass alone draws other pairs: the check above
@@ -232,7 +244,10 @@ fn diversity_results_draw_nli_per_task_after_the_across_input_sets_as_the_refere
     let mut file_order = SentencePairSampler::default();
     let alone: Vec<f64> = records.iter().map(|r| nli_diversity(&r.2, &mut file_order, &mut model).unwrap()).collect();
     let ours: Vec<f64> = rows.iter().map(|r| r["nli"].as_f64().unwrap()).collect();
-    assert!(alone.iter().zip(&ours).any(|(a, b)| (a - b).abs() > 1e-6), "{alone:?} vs {ours:?}");
+    assert!(
+        alone.iter().zip(&ours).any(|(a, b)| (a - b).abs() > tolerance::NLI_STREAMS_DIFFER),
+        "{alone:?} vs {ours:?}"
+    );
 
     // Without --nli-across the same draws are made, so the per-input values are equal,
     // and the unscored sets are left out of the JSON.

@@ -95,6 +95,13 @@ fn a_killed_run_resumes_to_the_same_file_as_an_uninterrupted_one() {
     assert!(output.status.success());
     assert_eq!(lines(&resumed), expected);
 
+    // The same checkpoint under another spelling of its folder resumes: the weights'
+    // hash identifies it, not the path.
+    let respelled = model.path().join("..").join(model.path().file_name().unwrap());
+    let output = command(&respelled, &prompts, &resumed, "1234").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(lines(&resumed), expected);
+
     // Other settings on the same file are refused, naming the field.
     let output = command(model.path(), &prompts, &resumed, "99").output().unwrap();
     assert!(!output.status.success());

@@ -1,7 +1,8 @@
 //! The langdetect port gives Python's answers: for every text of the fixture, the same
 //! language as `langdetect.detect` with `DetectorFactory.seed = 0` (or the same
-//! "No features in text." error), the same `detect_langs` list within 1e-9, and for every
-//! fifth text the same probability of each of the 55 languages within 1e-9.
+//! "No features in text." error), the same `detect_langs` list, and for every fifth text
+//! the same probability of each of the 55 languages, within
+//! [`tolerance::LANGDETECT_PROBABILITY`].
 //! Fixture: tests/golden/langdetect/ (regenerate with generate.py there). The profiles are
 //! an asset (`scripts/setup`); without them the test says so and skips.
 
@@ -9,9 +10,7 @@ use diversity_collapse::assets::Assets;
 use diversity_collapse::tasks::langdetect::{LangDetectError, LanguageDetector};
 use serde::Deserialize;
 
-/// Probabilities agree to this absolute tolerance (they are computed by the same f64
-/// operations in the same order, so in practice they agree bit for bit).
-const PROB_TOLERANCE: f64 = 1e-9;
+use crate::tolerance;
 
 #[derive(Deserialize)]
 struct Case {
@@ -96,7 +95,7 @@ fn langdetect_port_matches_python_detect_on_every_fixture_text() {
             compared += 1;
             exact_bits += usize::from(expected.to_bits() == got.to_bits());
             max_difference = max_difference.max((expected - got).abs());
-            if (expected - got).abs() > PROB_TOLERANCE {
+            if (expected - got).abs() > tolerance::LANGDETECT_PROBABILITY {
                 mismatches.push(format!("{label}: {what} python {expected:e}, port {got:e}"));
             }
         }

@@ -2,6 +2,9 @@
 //! One binary links the library once (a test binary per file would link polars and burn
 //! two dozen times, in debug and in release).
 
+// Test helpers fail loudly: a panic with its message is the report.
+#![allow(clippy::unwrap_used)]
+
 mod analyze_cli;
 mod bootstrap_coverage;
 mod bootstrap_golden;
@@ -36,6 +39,7 @@ mod scale;
 mod score_cli;
 mod tasks_data;
 mod tasks_golden;
+mod tolerance;
 
 /// Taken by every test that runs programs in the code sandbox, in this process or in a
 /// `divcollapse` child: sandboxed programs share the sandbox user's process limit and the

@@ -1,9 +1,10 @@
 //! The metrics against the authors' reference code (commit f193bfa), run on real text and
 //! real all-mpnet-base-v2 embeddings. Fixtures and generator: tests/golden/metrics/.
 //!
-//! Tolerances: EAD 1e-12 (same float operations); SBERT and Vendi 1e-4 (the reference
-//! runs its matrix products and eigen-solver in float32); NLI pair selection exact and
-//! its value 1e-12 (scores are a deterministic stand-in for the model, see the README).
+//! Tolerances: EAD [`tolerance::EXACT_F64`] (same float operations); SBERT and Vendi
+//! [`tolerance::SBERT_VENDI_REFERENCE`] (the reference runs its matrix products and
+//! eigen-solver in float32); NLI pair selection exact and its value [`tolerance::EXACT_F64`]
+//! (scores are a deterministic stand-in for the model, see the README).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,8 @@ use diversity_collapse::metrics::vendi::{VendiVariant, vendi_score};
 use diversity_collapse::pycompat::{is_py_whitespace, py_strip};
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::tolerance;
 
 fn fixture(name: &str) -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/metrics/");
@@ -51,30 +54,33 @@ fn ead_matches_the_reference_on_every_group_to_1e12() {
         let score = ead(outputs, &config);
         for (n, (got, want)) in score.per_order.iter().zip(floats(&entry["ead_n"])).enumerate() {
             assert!(
-                (got - want).abs() <= 1e-12,
+                (got - want).abs() <= tolerance::EXACT_F64,
                 "group {index} ({}), n={}: {got} vs {want}",
                 groups[index].name,
                 n + 1
             );
         }
         let want = entry["per_input"].as_f64().unwrap();
-        assert!((score.mean - want).abs() <= 1e-12, "group {index}: {} vs {want}", score.mean);
+        assert!((score.mean - want).abs() <= tolerance::EXACT_F64, "group {index}: {} vs {want}", score.mean);
         per_input.push(score.mean);
         if let Some(values) = entry.get("ead_n_v100278").filter(|v| !v.is_null()) {
             let score = ead(outputs, &wide);
             for (got, want) in score.per_order.iter().zip(floats(values)) {
-                assert!((got - want).abs() <= 1e-12, "group {index}, V=100278");
+                assert!((got - want).abs() <= tolerance::EXACT_F64, "group {index}, V=100278");
             }
             checked_wide += 1;
         }
     }
     assert!(per_input.len() >= 100, "at least 100 prompts of real text");
     assert!(checked_wide >= 20);
-    assert!((per_input_mean(&per_input) - reference["per_input_mean"].as_f64().unwrap()).abs() <= 1e-12);
-    assert!((per_input_std(&per_input) - reference["per_input_std"].as_f64().unwrap()).abs() <= 1e-12);
+    assert!((per_input_mean(&per_input) - reference["per_input_mean"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64);
+    assert!((per_input_std(&per_input) - reference["per_input_std"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64);
     let firsts: Vec<&str> = groups.iter().filter_map(|g| g.outputs.first().map(String::as_str)).collect();
     let across = ead(&firsts, &config).mean;
-    assert!((across - reference["across_input"].as_f64().unwrap()).abs() <= 1e-12, "across-input {across}");
+    assert!(
+        (across - reference["across_input"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64,
+        "across-input {across}"
+    );
 }
 
 fn embeddings() -> (Vec<f32>, usize) {
@@ -111,21 +117,26 @@ fn sbert_and_vendi_match_the_reference_on_real_mpnet_embeddings() {
         let name = entry["name"].as_str().unwrap();
         let sbert = sbert_diversity(set, SmallSetPolicy::Pipeline);
         let vendi = vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline);
-        check(&format!("sbert: {name}"), sbert, entry["sbert"].as_f64().unwrap(), 1e-4);
-        check(&format!("vendi: {name}"), vendi, entry["vendi"].as_f64().unwrap(), 1e-4);
+        check(&format!("sbert: {name}"), sbert, entry["sbert"].as_f64().unwrap(), tolerance::SBERT_VENDI_REFERENCE);
+        check(&format!("vendi: {name}"), vendi, entry["vendi"].as_f64().unwrap(), tolerance::SBERT_VENDI_REFERENCE);
         let qfd_sbert = entry["qfd_sbert"].as_f64().unwrap_or(f64::NAN);
         let qfd_vendi = entry["qfd_vendi"].as_f64().unwrap_or(f64::NAN);
-        check(&format!("qfd_sbert: {name}"), sbert_diversity(set, SmallSetPolicy::Nan), qfd_sbert, 1e-4);
+        check(
+            &format!("qfd_sbert: {name}"),
+            sbert_diversity(set, SmallSetPolicy::Nan),
+            qfd_sbert,
+            tolerance::SBERT_VENDI_REFERENCE,
+        );
         check(
             &format!("qfd_vendi: {name}"),
             vendi_score(set, VendiVariant::QualityFiltered, SmallSetPolicy::Nan),
             qfd_vendi,
-            1e-4,
+            tolerance::SBERT_VENDI_REFERENCE,
         );
         sbert_values.push(sbert);
         vendi_values.push(vendi);
     }
-    let close = |a: f64, b: &Value| (a - b.as_f64().unwrap()).abs() <= 1e-4;
+    let close = |a: f64, b: &Value| (a - b.as_f64().unwrap()).abs() <= tolerance::SBERT_VENDI_REFERENCE;
     assert!(close(per_input_mean(&sbert_values), &reference["sbert_per_input_mean"]));
     assert!(close(per_input_mean(&vendi_values), &reference["vendi_per_input_mean"]));
     assert!(close(per_input_std(&vendi_values), &reference["vendi_per_input_std"]));
@@ -198,7 +209,7 @@ fn check_nli_groups(per_group: &[Value], sampler: &mut SentencePairSampler, grou
         assert_eq!(pairs, expected_pairs, "group {index}: sampled sentence pairs");
         let value = nli_diversity(outputs, sampler, &mut HashScorer).unwrap();
         let want = entry["per_input"].as_f64().unwrap();
-        assert!((value - want).abs() <= 1e-12, "group {index}: {value} vs {want}");
+        assert!((value - want).abs() <= tolerance::EXACT_F64, "group {index}: {value} vs {want}");
         values.push(value);
     }
     values
@@ -211,13 +222,16 @@ fn nli_selects_the_same_sentence_pairs_as_the_reference() {
     let mut sampler = SentencePairSampler::default();
     let per_input = &reference["per_input_only"];
     let values = check_nli_groups(per_input["per_group"].as_array().unwrap(), &mut sampler, &groups);
-    assert!((per_input_mean(&values) - per_input["per_input_mean"].as_f64().unwrap()).abs() <= 1e-12);
+    assert!((per_input_mean(&values) - per_input["per_input_mean"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64);
 
     // The reference's order in `compute_diversity`: across-input first, on the same stream.
     let run = &reference["across_then_per_input"];
     let mut sampler = SentencePairSampler::default();
     let texts: Vec<String> = serde_json::from_value(run["across_input"]["texts"].clone()).unwrap();
     let across = nli_diversity(&texts, &mut sampler, &mut HashScorer).unwrap();
-    assert!((across - run["across_input"]["value"].as_f64().unwrap()).abs() <= 1e-12, "across-input {across}");
+    assert!(
+        (across - run["across_input"]["value"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64,
+        "across-input {across}"
+    );
     check_nli_groups(run["per_group"].as_array().unwrap(), &mut sampler, &groups);
 }

@@ -1,8 +1,9 @@
 //! MPNet against sentence-transformers 5.7.0 / transformers 4.57.6.
 //! Fixtures and generator: tests/golden/mpnet/ (see the README there).
 //!
-//! Tolerances: every embedding dimension within 1e-4 and every pairwise cosine within
-//! 1e-5 of the reference (f32); batched equals single within 1e-5.
+//! Tolerances: every embedding dimension within [`tolerance::MPNET_DIMENSION`] and every
+//! pairwise cosine within [`tolerance::MPNET_COSINE`] of the reference (f32); batched equals
+//! single within [`tolerance::MPNET_BATCHING`].
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,8 @@ use diversity_collapse::encoders::SentenceEncoder;
 use diversity_collapse::encoders::mpnet::relative_position_bucket;
 use safetensors::SafeTensors;
 use serde_json::Value;
+
+use crate::tolerance;
 
 fn golden(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/mpnet").join(path)
@@ -83,11 +86,11 @@ fn tiny_mpnet_matches_sentence_transformers_and_batching_does_not_change_vectors
     }
     let got = encoder.encode(&texts, 16).unwrap();
     let (worst_dim, worst_cos) = compare(&got, &tensor_f32(&expected, "embeddings"), encoder.dim(), "tiny");
-    assert!(worst_dim < 1e-4 && worst_cos < 1e-5);
+    assert!(worst_dim < tolerance::MPNET_DIMENSION && worst_cos < tolerance::MPNET_COSINE);
     for (i, text) in texts.iter().enumerate().take(40) {
         let alone = encoder.encode(&[text], 1).unwrap();
         let error = alone[0].iter().zip(&got[i]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-        assert!(error < 1e-5, "text {i}: batched and single differ by {error}");
+        assert!(error < tolerance::MPNET_BATCHING, "text {i}: batched and single differ by {error}");
     }
 }
 
@@ -106,8 +109,8 @@ fn all_mpnet_base_v2_matches_sentence_transformers_on_real_weights() {
     }
     let got = encoder.encode(&texts, 32).unwrap();
     let (worst_dim, worst_cos) = compare(&got, &tensor_f32(&expected, "embeddings"), 768, "all-mpnet-base-v2");
-    assert!(worst_dim < 1e-4, "max per-dimension error {worst_dim}");
-    assert!(worst_cos < 1e-5, "max cosine error {worst_cos}");
+    assert!(worst_dim < tolerance::MPNET_DIMENSION, "max per-dimension error {worst_dim}");
+    assert!(worst_cos < tolerance::MPNET_COSINE, "max cosine error {worst_cos}");
 }
 
 #[test]

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::process::Command;
 
+use crate::tolerance;
+
 const QUANTITIES: [&str; 9] = [
     "think_sft",
     "think_dpo",
@@ -84,17 +86,20 @@ fn paper_reproduce_writes_the_stage_attribution_contract() {
         for task in &tasks {
             let want = expected(task, quantity, &table);
             let have = got[&(task.clone(), quantity.to_owned())];
-            assert!((have - want).abs() < 1e-9, "{task}/{quantity}: {have} vs {want}");
+            assert!((have - want).abs() < tolerance::PARITY_F64, "{task}/{quantity}: {have} vs {want}");
             sum += want;
         }
         let average = got[&("average".to_owned(), quantity.to_owned())];
-        assert!((average - sum / tasks.len() as f64).abs() < 1e-9, "average/{quantity}");
+        assert!((average - sum / tasks.len() as f64).abs() < tolerance::PARITY_F64, "average/{quantity}");
     }
     // The identity of the convention: SFT + DPO + RL = retain − 100, per task.
     for task in tasks.iter().map(String::as_str).chain(["average"]) {
         for lineage in ["think", "instruct"] {
             let g = |s: &str| got[&(task.to_owned(), format!("{lineage}_{s}"))];
-            assert!((g("sft") + g("dpo") + g("rl") - (g("retain") - 100.0)).abs() < 1e-9, "{task}/{lineage}");
+            assert!(
+                (g("sft") + g("dpo") + g("rl") - (g("retain") - 100.0)).abs() < tolerance::STAGE_ATTRIBUTION_IDENTITY,
+                "{task}/{lineage}"
+            );
         }
     }
     let figures =

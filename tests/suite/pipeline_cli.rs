@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::tolerance;
+
 fn divcollapse(args: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_divcollapse")).args(args).output().unwrap();
     assert!(output.status.success(), "divcollapse {args:?}:\n{}", String::from_utf8_lossy(&output.stderr));
@@ -109,7 +111,7 @@ fn generate_score_correctness_and_analyze_chain_on_the_lab_lineage() {
                 .collect();
             let mean = values.iter().sum::<f64>() / values.len() as f64;
             assert!(
-                (value - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+                (value - mean).abs() <= tolerance::EXACT_RELATIVE_F64 * mean.abs().max(1.0),
                 "{model} {task} {metric}: metrics.csv {value} against the mean of score's `{column}` {mean}"
             );
         }

@@ -6,6 +6,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::tolerance;
+
 fn golden(name: &str) -> String {
     format!("{}/tests/golden/qfd/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -23,7 +25,7 @@ fn record<'a>(records: &'a [Value], model: &str, task: &str) -> &'a Value {
 
 fn close(actual: &Value, expected: &Value, what: &str) {
     let (a, e) = (actual.as_f64().unwrap(), expected.as_f64().unwrap());
-    assert!((a - e).abs() <= 1e-12 * e.abs().max(1.0), "{what}: {a} vs {e}");
+    assert!((a - e).abs() <= tolerance::EXACT_RELATIVE_F64 * e.abs().max(1.0), "{what}: {a} vs {e}");
 }
 
 #[test]

@@ -6,6 +6,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::tolerance;
+
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/golden/metrics/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -52,15 +54,15 @@ fn score_writes_per_prompt_ead_and_the_reference_summary() {
         assert_eq!(row["model"], "m");
         assert_eq!(row["task"], "t");
         let got = row["ead"].as_f64().unwrap();
-        assert!((got - want["per_input"].as_f64().unwrap()).abs() <= 1e-12, "{row}");
-        assert!((row["ead_3"].as_f64().unwrap() - want["ead_n"][2].as_f64().unwrap()).abs() <= 1e-12);
+        assert!((got - want["per_input"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64, "{row}");
+        assert!((row["ead_3"].as_f64().unwrap() - want["ead_n"][2].as_f64().unwrap()).abs() <= tolerance::EXACT_F64);
         assert!(row["sbert"].is_null() && row["nli"].is_null());
     }
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     let mean = summary["metrics"]["EAD"]["per_input_mean"].as_f64().unwrap();
     let std = summary["metrics"]["EAD"]["per_input_std"].as_f64().unwrap();
-    assert!((mean - reference["per_input_mean"].as_f64().unwrap()).abs() <= 1e-12);
-    assert!((std - reference["per_input_std"].as_f64().unwrap()).abs() <= 1e-12);
+    assert!((mean - reference["per_input_mean"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64);
+    assert!((std - reference["per_input_std"].as_f64().unwrap()).abs() <= tolerance::EXACT_F64);
     assert_eq!(summary["skipped_bad_lines"], 0);
 
     // The same table as CSV and parquet.

@@ -46,6 +46,7 @@ use crate::tasks::ifeval::python_json_is_valid;
 /// Language identification as `langdetect.detect` does it: `None` where langdetect
 /// raises `LangDetectException` (e.g. a text without letters).
 pub trait LanguageDetector {
+    /// The language code of `text` (`en`, `de`, …), or `None` where langdetect raises.
     fn detect(&self, text: &str) -> Option<String>;
 }
 
@@ -74,18 +75,51 @@ pub struct OfficialCheck {
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OfficialError {
+    /// The two lists of the document differ in length.
     #[error("`instruction_id_list` has {ids} entries but `kwargs` has {kwargs}")]
-    LengthMismatch { ids: usize, kwargs: usize },
+    LengthMismatch {
+        /// Entries of `instruction_id_list`.
+        ids: usize,
+        /// Entries of `kwargs`.
+        kwargs: usize,
+    },
+    /// An instruction id the official registry does not have.
     #[error("instruction id `{0}` is not in the official registry (Python raises KeyError)")]
     UnknownInstruction(String),
+    /// A `kwargs` entry is not a JSON object.
     #[error("{id}: the kwargs entry is not an object: {found}")]
-    NotAnObject { id: String, found: String },
+    NotAnObject {
+        /// The instruction id.
+        id: String,
+        /// The entry as found.
+        found: String,
+    },
+    /// An argument the instruction's `build_description` does not take.
     #[error("{id}: unexpected keyword argument `{arg}` (Python raises TypeError)")]
-    UnexpectedArgument { id: String, arg: String },
+    UnexpectedArgument {
+        /// The instruction id.
+        id: String,
+        /// The argument.
+        arg: String,
+    },
+    /// An argument of the wrong type or value.
     #[error("{id}: argument `{arg}` is {problem} (Python raises)")]
-    InvalidArgument { id: String, arg: String, problem: String },
+    InvalidArgument {
+        /// The instruction id.
+        id: String,
+        /// The argument.
+        arg: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// An argument the official code would draw at random (not reproducible).
     #[error("{id}: argument `{arg}` is unset or out of range, so the official checker draws it at random")]
-    RandomDefault { id: String, arg: String },
+    RandomDefault {
+        /// The instruction id.
+        id: String,
+        /// The argument.
+        arg: String,
+    },
 }
 
 /// `_COMPARISON_RELATION`.
