@@ -69,7 +69,7 @@ pub fn read_details(path: &Path) -> Result<Vec<GenerationRecord>, DetailsError> 
     let field_error =
         |field: &str, problem: String| DetailsError::Field { path: path.to_owned(), field: field.to_owned(), problem };
     let file = std::fs::File::open(path).map_err(|e| read_error(e.to_string()))?;
-    let frame = super::read_parquet(file).map_err(read_error)?;
+    let frame = super::read_parquet(file).map_err(|e| read_error(e.to_string()))?;
     let struct_field = |column: &str, field: &str| -> Result<Series, DetailsError> {
         let name = format!("{column}.{field}");
         let column = frame.column(column).map_err(|_| field_error(column, "missing column".into()))?;

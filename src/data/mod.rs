@@ -47,9 +47,9 @@ pub fn polars_read<T>(read: impl FnOnce() -> polars::prelude::PolarsResult<T>) -
 }
 
 /// Reads a whole parquet file (see [`polars_read`]).
-pub fn read_parquet(file: File) -> Result<polars::prelude::DataFrame, String> {
+pub fn read_parquet(file: File) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::{ParquetReader, SerReader};
-    polars_read(|| ParquetReader::new(file).finish()).map_err(|e| e.to_string())
+    polars_read(|| ParquetReader::new(file).finish())
 }
 
 /// Errors opening or reading a generation source.

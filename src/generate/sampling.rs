@@ -30,19 +30,34 @@ impl SamplingParams {
     /// Greedy decoding.
     pub const GREEDY: Self = Self { temperature: 0.0, top_p: 1.0, top_k: None };
 
-    /// Checks the ranges; the message names the parameter.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the ranges; the error names the parameter.
+    pub fn validate(&self) -> Result<(), SamplingError> {
         if !(self.temperature >= 0.0 && self.temperature.is_finite()) {
-            return Err(format!("temperature must be a finite number >= 0, got {}", self.temperature));
+            return Err(SamplingError::Temperature(self.temperature));
         }
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return Err(format!("top-p must lie in (0, 1], got {}", self.top_p));
+            return Err(SamplingError::TopP(self.top_p));
         }
         if self.top_k == Some(0) {
-            return Err("top-k must be at least 1".to_owned());
+            return Err(SamplingError::TopK);
         }
         Ok(())
     }
+}
+
+/// A sampling parameter out of its range.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SamplingError {
+    /// The temperature is negative or not finite.
+    #[error("temperature must be a finite number >= 0, got {0}")]
+    Temperature(f64),
+    /// The nucleus mass is outside (0, 1].
+    #[error("top-p must lie in (0, 1], got {0}")]
+    TopP(f64),
+    /// top-k is zero.
+    #[error("top-k must be at least 1")]
+    TopK,
 }
 
 /// The random stream of one sample.

@@ -322,7 +322,7 @@ pub fn read_scores(path: &Path) -> Result<Vec<PromptScores>, TableError> {
         "jsonl" => return read_scores_jsonl(path),
         "parquet" => {
             let file = std::fs::File::open(path).map_err(|e| failed(e.to_string()))?;
-            crate::data::read_parquet(file).map_err(failed)?
+            crate::data::read_parquet(file).map_err(|e| failed(e.to_string()))?
         }
         "csv" => crate::data::polars_read(|| {
             CsvReadOptions::default()

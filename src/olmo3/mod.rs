@@ -9,6 +9,7 @@
 //! * [`rope`]: rotate-half RoPE and YaRN inverse frequencies.
 //! * [`model`]: the network, with Hugging Face module names.
 //! * [`cache`]: the KV cache (growing for full layers, a ring for sliding layers).
+//! * [`names`]: the Hugging Face name and shape of every tensor, listed once.
 //! * [`load`]: strict safetensors loading, single file or sharded.
 //! * [`save`]: random initialisation and saving to safetensors (the lineage lab).
 //! * [`check`]: the golden fixtures and a decode benchmark on any backend (GPU check).
@@ -18,6 +19,7 @@ pub mod check;
 pub mod config;
 pub mod load;
 pub mod model;
+pub mod names;
 pub mod rope;
 pub mod save;
 

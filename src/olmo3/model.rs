@@ -85,34 +85,47 @@ pub struct Olmo3Attention<B: Backend> {
     pub head_dim: usize,
 }
 
-/// Per-forward inputs shared by the layers of one attention type.
+/// What the layers of one attention type (sliding or full) share in one forward pass:
+/// the RoPE tables of the new positions, the window, and the attention mask, built by
+/// the first layer of the type (every layer of a type caches the same positions).
 struct AttentionInputs<B: Backend> {
+    /// `[T, head_dim]`.
     cos: Tensor<B, 2>,
+    /// `[T, head_dim]`.
     sin: Tensor<B, 2>,
+    /// The sliding window (`None`: full attention).
+    window: Option<usize>,
+    /// The additive mask `[T, S]`, once built.
+    mask: Option<Tensor<B, 2>>,
 }
 
 impl<B: Backend> Olmo3Attention<B> {
+    /// `[batch, T, hidden] → [batch, T, hidden]` for new tokens at `positions`, attending
+    /// over what `cache` holds for `layer` and the new keys.
     fn forward(
         &self,
         x: Tensor<B, 3>,
-        rope: &AttentionInputs<B>,
+        shared: &mut AttentionInputs<B>,
         cache: &mut KvCache<B>,
         layer: usize,
         positions: &[usize],
-        window: Option<usize>,
     ) -> Tensor<B, 3> {
         let [batch, length, _] = x.dims();
         let heads = |t: Tensor<B, 3>, count: usize| t.reshape([batch, length, count, self.head_dim]).swap_dims(1, 2);
         let q = heads(self.q_norm.forward(self.q_proj.forward(x.clone())), self.num_heads);
         let k = heads(self.k_norm.forward(self.k_proj.forward(x.clone())), self.num_kv_heads);
         let v = heads(self.v_proj.forward(x), self.num_kv_heads);
-        let q = apply_rope(q, &rope.cos, &rope.sin);
-        let k = apply_rope(k, &rope.cos, &rope.sin);
+        let q = apply_rope(q, &shared.cos, &shared.sin);
+        let k = apply_rope(k, &shared.cos, &shared.sin);
         let CachedKeys { keys, values, positions: key_positions } = cache.update(layer, k, v, positions);
         let keys = repeat_kv(keys, self.num_heads / self.num_kv_heads);
         let values = repeat_kv(values, self.num_heads / self.num_kv_heads);
-
-        let out = masked_attention(q, keys, values, positions, &key_positions, window);
+        let window = shared.window;
+        let mask = shared
+            .mask
+            .get_or_insert_with(|| attention_mask::<B>(positions, &key_positions, window, &q.device()))
+            .clone();
+        let out = attend(q, keys, values, mask);
         self.o_proj.forward(out.swap_dims(1, 2).reshape([batch, length, self.num_heads * self.head_dim]))
     }
 }
@@ -128,8 +141,13 @@ pub fn masked_attention<B: Backend>(
     key_positions: &[Option<usize>],
     window: Option<usize>,
 ) -> Tensor<B, 4> {
-    let [_, _, _, width] = q.dims();
     let mask = attention_mask::<B>(query_positions, key_positions, window, &q.device());
+    attend(q, keys, values, mask)
+}
+
+/// [`masked_attention`] with its mask `[T, S]` already built.
+fn attend<B: Backend>(q: Tensor<B, 4>, keys: Tensor<B, 4>, values: Tensor<B, 4>, mask: Tensor<B, 2>) -> Tensor<B, 4> {
+    let [_, _, _, width] = q.dims();
     let scores = q.matmul(keys.swap_dims(2, 3)).mul_scalar((width as f64).powf(-0.5));
     let dtype = scores.dtype();
     let weights = softmax(scores.cast(FloatDType::F32) + mask.unsqueeze::<4>(), 3).cast(dtype);
@@ -214,6 +232,23 @@ pub struct Olmo3DecoderLayer<B: Backend> {
     pub post_feedforward_layernorm: Olmo3RmsNorm<B>,
 }
 
+impl<B: Backend> Olmo3DecoderLayer<B> {
+    /// `h = x + post_attention_layernorm(self_attn(x))`, then
+    /// `out = h + post_feedforward_layernorm(mlp(h))`; `[batch, T, hidden]` both ways.
+    fn forward(
+        &self,
+        x: Tensor<B, 3>,
+        shared: &mut AttentionInputs<B>,
+        cache: &mut KvCache<B>,
+        layer: usize,
+        positions: &[usize],
+    ) -> Tensor<B, 3> {
+        let attended = self.self_attn.forward(x.clone(), shared, cache, layer, positions);
+        let h = x + self.post_attention_layernorm.forward(attended);
+        h.clone() + self.post_feedforward_layernorm.forward(self.mlp.forward(h))
+    }
+}
+
 /// The decoder stack.
 #[derive(Module, Debug)]
 pub struct Olmo3Model<B: Backend> {
@@ -268,21 +303,19 @@ impl<B: Backend> Olmo3ForCausalLM<B> {
         let device = input_ids.device();
         let start = cache.seen();
         let positions: Vec<usize> = (start..start + length).collect();
-        let tables = |table: &RopeTable| {
+        let inputs = |table: &RopeTable, window: Option<usize>| {
             let (cos, sin) = table.cos_sin::<B>(&positions, &device);
-            AttentionInputs { cos, sin }
+            AttentionInputs { cos, sin, window, mask: None }
         };
-        let sliding = tables(&self.rope[0]);
-        let full = tables(&self.rope[1]);
+        let mut sliding = inputs(&self.rope[0], Some(self.config.sliding_window));
+        let mut full = inputs(&self.rope[1], None);
         let mut x = self.model.embed_tokens.forward(input_ids);
         for (index, layer) in self.model.layers.iter().enumerate() {
-            let (inputs, window) = match self.config.layer_types[index] {
-                LayerType::Sliding => (&sliding, Some(self.config.sliding_window)),
-                LayerType::Full => (&full, None),
+            let shared = match self.config.layer_types[index] {
+                LayerType::Sliding => &mut sliding,
+                LayerType::Full => &mut full,
             };
-            let attended = layer.self_attn.forward(x.clone(), inputs, cache, index, &positions, window);
-            let h = x + layer.post_attention_layernorm.forward(attended);
-            x = h.clone() + layer.post_feedforward_layernorm.forward(layer.mlp.forward(h));
+            x = layer.forward(x, shared, cache, index, &positions);
         }
         cache.advance(length);
         self.model.norm.forward(x)

@@ -13,8 +13,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::config::Olmo3Config;
-use super::load::{assemble, expected_tensors};
+use super::load::assemble;
 use super::model::{Olmo3ForCausalLM, Olmo3RmsNorm};
+use super::names::{EMBED_TOKENS, FINAL_NORM, LM_HEAD, LayerTensor, expected_tensors};
 use crate::weights::HostTensors;
 
 /// A freshly initialised network: every matrix drawn from N(0, `std`²) by a ChaCha8
@@ -69,29 +70,29 @@ fn norm_weight<B: Backend>(norm: &Olmo3RmsNorm<B>) -> (Vec<usize>, Vec<f32>) {
 /// Every tensor of the network under its Hugging Face name, in PyTorch layout.
 pub fn named_weights<B: Backend>(model: &Olmo3ForCausalLM<B>) -> BTreeMap<String, (Vec<usize>, Vec<f32>)> {
     let mut out = BTreeMap::new();
-    out.insert("model.embed_tokens.weight".to_owned(), host(model.model.embed_tokens.weight.val()));
+    out.insert(EMBED_TOKENS.to_owned(), host(model.model.embed_tokens.weight.val()));
     for (i, layer) in model.model.layers.iter().enumerate() {
-        let p = format!("model.layers.{i}");
         let attention = &layer.self_attn;
-        for (name, weight) in [
-            ("self_attn.q_proj.weight", linear_weight(&attention.q_proj)),
-            ("self_attn.k_proj.weight", linear_weight(&attention.k_proj)),
-            ("self_attn.v_proj.weight", linear_weight(&attention.v_proj)),
-            ("self_attn.o_proj.weight", linear_weight(&attention.o_proj)),
-            ("self_attn.q_norm.weight", norm_weight(&attention.q_norm)),
-            ("self_attn.k_norm.weight", norm_weight(&attention.k_norm)),
-            ("mlp.gate_proj.weight", linear_weight(&layer.mlp.gate_proj)),
-            ("mlp.up_proj.weight", linear_weight(&layer.mlp.up_proj)),
-            ("mlp.down_proj.weight", linear_weight(&layer.mlp.down_proj)),
-            ("post_attention_layernorm.weight", norm_weight(&layer.post_attention_layernorm)),
-            ("post_feedforward_layernorm.weight", norm_weight(&layer.post_feedforward_layernorm)),
-        ] {
-            out.insert(format!("{p}.{name}"), weight);
+        for tensor in LayerTensor::ALL {
+            let weight = match tensor {
+                LayerTensor::QProj => linear_weight(&attention.q_proj),
+                LayerTensor::KProj => linear_weight(&attention.k_proj),
+                LayerTensor::VProj => linear_weight(&attention.v_proj),
+                LayerTensor::OProj => linear_weight(&attention.o_proj),
+                LayerTensor::QNorm => norm_weight(&attention.q_norm),
+                LayerTensor::KNorm => norm_weight(&attention.k_norm),
+                LayerTensor::GateProj => linear_weight(&layer.mlp.gate_proj),
+                LayerTensor::UpProj => linear_weight(&layer.mlp.up_proj),
+                LayerTensor::DownProj => linear_weight(&layer.mlp.down_proj),
+                LayerTensor::PostAttentionNorm => norm_weight(&layer.post_attention_layernorm),
+                LayerTensor::PostFeedforwardNorm => norm_weight(&layer.post_feedforward_layernorm),
+            };
+            out.insert(tensor.name(i), weight);
         }
     }
-    out.insert("model.norm.weight".to_owned(), norm_weight(&model.model.norm));
+    out.insert(FINAL_NORM.to_owned(), norm_weight(&model.model.norm));
     if !model.config.tie_word_embeddings {
-        out.insert("lm_head.weight".to_owned(), linear_weight(&model.lm_head));
+        out.insert(LM_HEAD.to_owned(), linear_weight(&model.lm_head));
     }
     out
 }

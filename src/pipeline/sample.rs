@@ -170,7 +170,7 @@ pub fn sample_run<B: Backend>(
     device: &B::Device,
     progress: &mut dyn Progress,
 ) -> Result<SampleReport, StageError> {
-    settings.sampling.validate().map_err(StageError::Invalid)?;
+    settings.sampling.validate().map_err(|e| StageError::Invalid(e.to_string()))?;
     if settings.k == 0 {
         return Err(StageError::Invalid("--k must be at least 1".into()));
     }
