@@ -158,6 +158,8 @@ pub struct SampleReport {
     pub sampled: usize,
     /// Tokens generated now.
     pub tokens: usize,
+    /// sha256 over the checkpoint's weight files (as the run file's `meta` records it).
+    pub weights_sha256: String,
 }
 
 /// Samples `settings.k` outputs for every prompt of `prompts` from the checkpoint in
@@ -221,8 +223,13 @@ pub fn sample_run<B: Backend>(
         tracing::warn!("{}:{line}: cut off a torn last line; that prompt is generated again", out.display());
     }
     let todo: Vec<&Prompt> = prompts.prompts.iter().filter(|p| !run.is_done(&p.input_id)).collect();
-    let mut report =
-        SampleReport { run: out.to_owned(), resumed: prompts.prompts.len() - todo.len(), sampled: 0, tokens: 0 };
+    let mut report = SampleReport {
+        run: out.to_owned(),
+        resumed: prompts.prompts.len() - todo.len(),
+        sampled: 0,
+        tokens: 0,
+        weights_sha256: meta.weights_sha256.clone(),
+    };
     progress.start(&format!("sampling {} from {}", prompts.task, model.display()), Some(todo.len() as u64));
     for prompt in todo {
         let text = match (raw, &prompt.raw_prompt) {

@@ -205,11 +205,7 @@ fn sample_checkpoint<B: Backend>(
             task: Some(task.clone()),
             status,
             reason,
-            inputs: BTreeMap::from([(
-                "weights".to_owned(),
-                crate::weights::weights_sha256(model)
-                    .map_err(|e| StageError::model(format!("{}: hashing the weights", model.display()))(Box::new(e)))?,
-            )]),
+            inputs: BTreeMap::from([("weights".to_owned(), report.weights_sha256.clone())]),
             output: path.clone(),
             seconds: start.elapsed().as_secs_f64(),
         });
@@ -296,12 +292,13 @@ fn label_checkpoint(
     stages: &mut Vec<StageRecord>,
 ) -> Result<bool, StageError> {
     let mut joined = Vec::new();
+    let run_sha256 = hash_file(run)?;
     for task in verifiable_tasks(run)? {
         let start = Instant::now();
         let path = out.join("labels").join(format!("{}.{}.jsonl", file_stem(&checkpoint.name), file_stem(task.name)));
         let settings =
             LabelSettings { data: data.get(task.name).cloned().or(settings.data.clone()), ..settings.clone() };
-        let inputs = BTreeMap::from([("run".to_owned(), hash_file(run)?)]);
+        let inputs = BTreeMap::from([("run".to_owned(), run_sha256.clone())]);
         let key = serde_json::json!({
             "tool_version": crate::TOOL_VERSION,
             "inputs": inputs,
