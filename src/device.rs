@@ -51,13 +51,45 @@ pub enum DeviceError {
     )]
     CudaNotCompiled(DeviceChoice),
     /// CUDA was requested but the driver or the device is not there.
-    #[error("device `{device}` requested, but CUDA is not usable on this machine: {reason}")]
+    #[error("device `{device}` requested, but CUDA is not usable on this machine: {source}")]
     CudaUnavailable {
         /// The requested device.
         device: DeviceChoice,
         /// What the probe found.
-        reason: String,
+        source: CudaProbeError,
     },
+    /// CUDA works but the requested ordinal is not one of its devices.
+    #[error("device `{device}` requested, but the driver reports {count} device(s)")]
+    NoSuchDevice {
+        /// The requested device.
+        device: DeviceChoice,
+        /// How many devices the driver reports.
+        count: usize,
+    },
+}
+
+/// What [`probe_cuda`] found missing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CudaProbeError {
+    /// Neither `libcuda.so.1` nor `libcuda.so` can be loaded.
+    #[error("the CUDA driver library libcuda.so.1 cannot be loaded ({dlerror})")]
+    NoDriver {
+        /// The dynamic loader's message.
+        dlerror: String,
+    },
+    /// The driver library lacks a driver API function.
+    #[error("libcuda has no symbol {0}")]
+    MissingSymbol(&'static str),
+    /// `cuInit` returned a CUDA error code.
+    #[error("cuInit failed with CUDA error {0} (no usable GPU or driver mismatch)")]
+    Init(i32),
+    /// `cuDeviceGetCount` returned a CUDA error code.
+    #[error("cuDeviceGetCount failed with CUDA error {0}")]
+    DeviceCount(i32),
+    /// The driver loads but reports no devices.
+    #[error("the CUDA driver reports no devices")]
+    NoDevices,
 }
 
 impl FromStr for DeviceChoice {
@@ -86,12 +118,9 @@ impl DeviceChoice {
                 if !cfg!(feature = "cuda") {
                     return Err(DeviceError::CudaNotCompiled(self));
                 }
-                let count = probe_cuda().map_err(|reason| DeviceError::CudaUnavailable { device: self, reason })?;
+                let count = probe_cuda().map_err(|source| DeviceError::CudaUnavailable { device: self, source })?;
                 if index >= count {
-                    return Err(DeviceError::CudaUnavailable {
-                        device: self,
-                        reason: format!("the driver reports {count} device(s)"),
-                    });
+                    return Err(DeviceError::NoSuchDevice { device: self, count });
                 }
                 Ok(self)
             }
@@ -101,7 +130,7 @@ impl DeviceChoice {
 
 /// Loads the CUDA driver (`libcuda.so.1`), initialises it and returns the number of
 /// devices, without touching burn. Errors say what is missing.
-pub fn probe_cuda() -> Result<usize, String> {
+pub fn probe_cuda() -> Result<usize, CudaProbeError> {
     type CuInit = unsafe extern "C" fn(c_uint) -> c_int;
     type CuDeviceGetCount = unsafe extern "C" fn(*mut c_int) -> c_int;
 
@@ -114,30 +143,29 @@ pub fn probe_cuda() -> Result<usize, String> {
             let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL) };
             (!handle.is_null()).then_some(handle)
         })
-        .ok_or_else(|| format!("the CUDA driver library libcuda.so.1 cannot be loaded ({})", dl_error()))?;
-    let symbol = |name: &str| -> Result<*mut c_void, String> {
-        let cname = CString::new(name).map_err(|e| e.to_string())?;
+        .ok_or_else(|| CudaProbeError::NoDriver { dlerror: dl_error() })?;
+    let symbol = |name: &'static CStr| -> Result<*mut c_void, CudaProbeError> {
         // SAFETY: valid handle from dlopen and a NUL-terminated symbol name.
-        let pointer = unsafe { libc::dlsym(library, cname.as_ptr()) };
-        if pointer.is_null() { Err(format!("libcuda has no symbol {name}")) } else { Ok(pointer) }
+        let pointer = unsafe { libc::dlsym(library, name.as_ptr()) };
+        if pointer.is_null() { Err(CudaProbeError::MissingSymbol(name.to_str().unwrap_or("?"))) } else { Ok(pointer) }
     };
     // SAFETY: the symbols have these C signatures in every CUDA driver API version.
-    let cu_init: CuInit = unsafe { std::mem::transmute::<*mut c_void, CuInit>(symbol("cuInit")?) };
+    let cu_init: CuInit = unsafe { std::mem::transmute::<*mut c_void, CuInit>(symbol(c"cuInit")?) };
     let cu_count: CuDeviceGetCount =
-        unsafe { std::mem::transmute::<*mut c_void, CuDeviceGetCount>(symbol("cuDeviceGetCount")?) };
+        unsafe { std::mem::transmute::<*mut c_void, CuDeviceGetCount>(symbol(c"cuDeviceGetCount")?) };
     // SAFETY: plain driver API calls with valid arguments.
     let status = unsafe { cu_init(0) };
     if status != 0 {
-        return Err(format!("cuInit failed with CUDA error {status} (no usable GPU or driver mismatch)"));
+        return Err(CudaProbeError::Init(status));
     }
     let mut count: c_int = 0;
     // SAFETY: `count` is a valid out-pointer.
     let status = unsafe { cu_count(&mut count) };
     if status != 0 {
-        return Err(format!("cuDeviceGetCount failed with CUDA error {status}"));
+        return Err(CudaProbeError::DeviceCount(status));
     }
     if count <= 0 {
-        return Err("the CUDA driver reports no devices".to_owned());
+        return Err(CudaProbeError::NoDevices);
     }
     Ok(count as usize)
 }
@@ -173,7 +201,7 @@ mod tests {
             // A machine with a GPU and a CUDA build: nothing to assert beyond success.
             Ok(_) => assert!(compiled),
             Err(DeviceError::CudaNotCompiled(_)) => assert!(!compiled),
-            Err(DeviceError::CudaUnavailable { reason, .. }) => assert!(compiled && !reason.is_empty()),
+            Err(DeviceError::CudaUnavailable { source, .. }) => assert!(compiled && !source.to_string().is_empty()),
             Err(other) => panic!("unexpected error {other}"),
         }
     }

@@ -135,7 +135,7 @@ impl Svg {
     /// Draws `figure` (the same drawing as the SVG files the CLI writes).
     pub fn of<F: Figure>(figure: &F) -> Result<Self, PlotError> {
         let markup = svg_markup(figure, &Theme::default())
-            .map_err(|message| PlotError::Draw { path: std::path::PathBuf::from("<notebook>"), message })?;
+            .map_err(|source| PlotError::Draw { path: std::path::PathBuf::from("<notebook>"), source })?;
         Ok(Self { markup })
     }
 

@@ -1,6 +1,11 @@
-//! The KV cache: a growing cache for full-attention layers and a ring buffer of the last
+//! The KV cache: a growing buffer for full-attention layers and a ring buffer of the last
 //! `W − 1` keys for sliding layers, with the position of every cached key tracked
 //! explicitly (the attention mask is built from positions, not from slot order).
+//!
+//! The full-attention buffer has spare slots: a step writes its keys in place after the
+//! ones already there and attends over the filled prefix, and the buffer doubles when it
+//! is full. Concatenating instead would copy the whole cache of every layer at every
+//! decoding step; doubling copies each key at most about twice over a whole generation.
 //!
 //! Keys are cached after RoPE. All sequences of a batch share positions (the K samples
 //! of one prompt), so one position list serves the batch. A prompt is prefilled once at
@@ -26,7 +31,8 @@ pub struct CachedKeys<B: Backend> {
 /// The cache of one layer.
 #[derive(Debug, Clone)]
 enum LayerCache<B: Backend> {
-    /// Full attention: every past key, in order.
+    /// Full attention: every past key, in order, in the first `positions.len()` slots of
+    /// a buffer with spare slots (see the module documentation).
     Full(Option<CachedKeys<B>>),
     /// Sliding attention: a ring of `capacity = W − 1` slots; slot of position p is p mod capacity.
     Ring { capacity: usize, state: Option<CachedKeys<B>> },
@@ -119,18 +125,7 @@ impl<B: Backend> KvCache<B> {
     ) -> CachedKeys<B> {
         let new_positions: Vec<Option<usize>> = positions.iter().copied().map(Some).collect();
         match &mut self.layers[layer] {
-            LayerCache::Full(state) => {
-                let combined = match state.take() {
-                    None => CachedKeys { keys, values, positions: new_positions },
-                    Some(old) => CachedKeys {
-                        keys: Tensor::cat(vec![old.keys, keys], 2),
-                        values: Tensor::cat(vec![old.values, values], 2),
-                        positions: old.positions.into_iter().chain(new_positions).collect(),
-                    },
-                };
-                *state = Some(combined.clone());
-                combined
-            }
+            LayerCache::Full(state) => write_growing(state, keys, values, new_positions),
             LayerCache::Ring { capacity, state } => {
                 let capacity = *capacity;
                 let attend = match state {
@@ -148,6 +143,48 @@ impl<B: Backend> KvCache<B> {
             }
         }
     }
+}
+
+/// The initial number of slots of a full-attention buffer (it then doubles as needed).
+const FIRST_FULL_SLOTS: usize = 64;
+
+/// Appends `count` new keys and values (`[batch, kv_heads, count, d]`) to a
+/// full-attention buffer, in place: the buffer (taken out of `state` so that its tensors
+/// are not shared) grows to `max(2 × slots, filled + count)` slots when they do not fit.
+/// Returns the filled slots, every key the new queries may attend to.
+fn write_growing<B: Backend>(
+    state: &mut Option<CachedKeys<B>>,
+    keys: Tensor<B, 4>,
+    values: Tensor<B, 4>,
+    new_positions: Vec<Option<usize>>,
+) -> CachedKeys<B> {
+    let [batch, heads, count, width] = keys.dims();
+    let empty_slots = |slots: usize, like: &Tensor<B, 4>| {
+        Tensor::<B, 4>::zeros([batch, heads, slots, width], &like.device()).cast(like.dtype())
+    };
+    let mut buffer = state.take().unwrap_or_else(|| {
+        let slots = count.max(FIRST_FULL_SLOTS);
+        CachedKeys { keys: empty_slots(slots, &keys), values: empty_slots(slots, &values), positions: Vec::new() }
+    });
+    let filled = buffer.positions.len();
+    let slots = buffer.keys.dims()[2];
+    if filled + count > slots {
+        let grown = (2 * slots).max(filled + count);
+        buffer.keys = Tensor::cat(vec![buffer.keys, empty_slots(grown - slots, &keys)], 2);
+        buffer.values = Tensor::cat(vec![buffer.values, empty_slots(grown - slots, &values)], 2);
+    }
+    let range = [0..batch, 0..heads, filled..filled + count, 0..width];
+    buffer.keys = buffer.keys.slice_assign(range.clone(), keys);
+    buffer.values = buffer.values.slice_assign(range, values);
+    buffer.positions.extend(new_positions);
+    let filled = buffer.positions.len();
+    let attend = CachedKeys {
+        keys: buffer.keys.clone().narrow(2, 0, filled),
+        values: buffer.values.clone().narrow(2, 0, filled),
+        positions: buffer.positions.clone(),
+    };
+    *state = Some(buffer);
+    attend
 }
 
 /// Writes the last `min(T, capacity)` new tokens into their ring slots (at most two
@@ -206,14 +243,20 @@ mod tests {
     use super::*;
     use crate::device::Cpu;
 
-    /// One sliding layer with a window of `window` tokens, 1 head of width 2.
-    fn config(window: usize) -> Olmo3Config {
+    /// One layer of type `layer` with a window of `window` tokens, 1 head of width 2.
+    fn layer_config(layer: LayerType, window: usize) -> Olmo3Config {
         let json = format!(
             r#"{{"vocab_size": 8, "hidden_size": 2, "intermediate_size": 4, "num_hidden_layers": 1,
                 "num_attention_heads": 1, "max_position_embeddings": 64, "sliding_window": {window},
-                "layer_types": ["sliding_attention"], "rope_theta": 10000.0, "rms_norm_eps": 1e-6}}"#
+                "layer_types": ["{}"], "rope_theta": 10000.0, "rms_norm_eps": 1e-6}}"#,
+            layer.as_str()
         );
         Olmo3Config::from_json_str(&json, Path::new("config.json")).expect("a valid config")
+    }
+
+    /// One sliding layer with a window of `window` tokens.
+    fn config(window: usize) -> Olmo3Config {
+        layer_config(LayerType::Sliding, window)
     }
 
     /// Keys of `count` tokens whose values are their positions.
@@ -224,7 +267,11 @@ mod tests {
 
     /// Feeds tokens in chunks; returns (slots attended, positions attended) after each chunk.
     fn run(window: usize, chunks: &[usize]) -> Vec<(usize, Vec<usize>)> {
-        let mut cache = KvCache::<Cpu>::new(&config(window));
+        run_layer(config(window), chunks)
+    }
+
+    fn run_layer(config: Olmo3Config, chunks: &[usize]) -> Vec<(usize, Vec<usize>)> {
+        let mut cache = KvCache::<Cpu>::new(&config);
         let mut out = Vec::new();
         let mut seen = 0;
         for &count in chunks {
@@ -266,5 +313,21 @@ mod tests {
         // limits each query to its window), then only the last 3 are kept.
         assert_eq!(steps[4].1, (2..11).collect::<Vec<_>>());
         assert_eq!(steps[5], (4, vec![8, 9, 10, 11]));
+    }
+
+    #[test]
+    fn the_full_attention_buffer_grows_in_place_and_attends_over_every_key_in_order() {
+        // 5 keys fit the first 64 slots; 5 + 1 + 60 = 66 doubles it to 128; a chunk of 200
+        // grows it to 266 at once; single steps then fill it in place.
+        let chunks = [5, 1, 60, 1, 200, 1, 1];
+        let steps = run_layer(layer_config(LayerType::Full, 4096), &chunks);
+        let mut seen = 0;
+        for (step, &count) in steps.iter().zip(&chunks) {
+            seen += count;
+            // Exactly the keys so far, in slot order (checked against the key values by run_layer).
+            let (slots, positions) = step;
+            assert_eq!(*slots, seen);
+            assert_eq!(*positions, (0..seen).collect::<Vec<_>>());
+        }
     }
 }

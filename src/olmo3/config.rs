@@ -6,12 +6,15 @@
 //!   (`{"full_attention": {...}, "sliding_attention": {...}}`) or flat; a flat YaRN entry
 //!   applies to full-attention layers only (as vLLM serves Olmo 3).
 //!
-//! Unknown keys are ignored. A missing required key, or a value of the wrong type, is an
-//! error naming the key and the file. Defaults are those of the transformers class.
+//! The file is read in two steps: serde into [`RawConfig`] (every field optional, unknown
+//! keys ignored; a value of the wrong type is an error naming its key path), then one
+//! validation step ([`RawConfig::validate`]) that applies the transformers class's
+//! defaults and rejects a missing required key or an inconsistent value, naming the key
+//! and the file.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
 
 /// The attention pattern of one decoder layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,7 +139,17 @@ pub enum ConfigError {
         /// The key (dotted for nested keys).
         key: String,
     },
-    /// A key has the wrong type or an impossible value.
+    /// A key holds a value of the wrong type (line and column in the message).
+    #[error("{path}: key `{key}`: {source}")]
+    WrongType {
+        /// The file.
+        path: PathBuf,
+        /// The key path (`rope_parameters.full_attention.factor`, `layer_types[2]`).
+        key: String,
+        /// serde_json's error.
+        source: serde_json::Error,
+    },
+    /// A key has an impossible value.
     #[error("{path}: key `{key}`: {problem}")]
     Invalid {
         /// The file.
@@ -148,11 +161,90 @@ pub enum ConfigError {
     },
 }
 
-struct Reader<'a> {
+/// `config.json` as written, before validation: every field optional, unknown keys
+/// ignored, `null` read as absent. [`RawConfig::validate`] turns it into an
+/// [`Olmo3Config`].
+#[derive(Debug, Default, Deserialize)]
+struct RawConfig {
+    vocab_size: Option<usize>,
+    hidden_size: Option<usize>,
+    intermediate_size: Option<usize>,
+    num_hidden_layers: Option<usize>,
+    num_attention_heads: Option<usize>,
+    num_key_value_heads: Option<usize>,
+    head_dim: Option<usize>,
+    max_position_embeddings: Option<usize>,
+    rms_norm_eps: Option<f64>,
+    sliding_window: Option<usize>,
+    layer_types: Option<Vec<LayerTypeName>>,
+    hidden_act: Option<String>,
+    attention_bias: Option<bool>,
+    /// transformers 4.57: one theta for both layer types.
+    rope_theta: Option<f64>,
+    /// transformers 4.57: YaRN for the full-attention layers.
+    rope_scaling: Option<RawRope>,
+    /// transformers 5.x: nested by layer type or flat.
+    rope_parameters: Option<RawRope>,
+    tie_word_embeddings: Option<bool>,
+    eos_token_id: Option<TokenIds>,
+    pad_token_id: Option<TokenIds>,
+    bos_token_id: Option<TokenIds>,
+}
+
+/// A layer type as `layer_types` spells it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+enum LayerTypeName {
+    #[serde(rename = "sliding_attention")]
+    Sliding,
+    #[serde(rename = "full_attention")]
+    Full,
+}
+
+/// One token id or a list of them (`eos_token_id` may be either).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TokenIds {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl TokenIds {
+    fn into_vec(self) -> Vec<u32> {
+        match self {
+            Self::One(id) => vec![id],
+            Self::Many(ids) => ids,
+        }
+    }
+}
+
+/// One RoPE entry: `rope_scaling`, a layer type's entry of `rope_parameters`, or a flat
+/// `rope_parameters`. A `rope_parameters` with a `full_attention` or `sliding_attention`
+/// entry is nested: those entries hold the parameters (the fields are read only there).
+#[derive(Debug, Default, Deserialize)]
+struct RawRope {
+    rope_type: Option<String>,
+    /// The older spelling of `rope_type`.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    rope_theta: Option<f64>,
+    factor: Option<f64>,
+    original_max_position_embeddings: Option<f64>,
+    beta_fast: Option<f64>,
+    beta_slow: Option<f64>,
+    mscale: Option<f64>,
+    mscale_all_dim: Option<f64>,
+    attention_factor: Option<f64>,
+    truncate: Option<bool>,
+    full_attention: Option<Box<RawRope>>,
+    sliding_attention: Option<Box<RawRope>>,
+}
+
+/// The errors of [`RawConfig::validate`], all naming `path`.
+struct Validation<'a> {
     path: &'a Path,
 }
 
-impl Reader<'_> {
+impl Validation<'_> {
     fn missing(&self, key: &str) -> ConfigError {
         ConfigError::Missing { path: self.path.to_owned(), key: key.to_owned() }
     }
@@ -161,58 +253,11 @@ impl Reader<'_> {
         ConfigError::Invalid { path: self.path.to_owned(), key: key.to_owned(), problem: problem.into() }
     }
 
-    fn get<'v>(&self, map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-        map.get(key).filter(|v| !v.is_null())
-    }
-
-    fn usize(&self, map: &Map<String, Value>, key: &str, name: &str) -> Result<Option<usize>, ConfigError> {
-        match self.get(map, key) {
-            None => Ok(None),
-            Some(value) => value
-                .as_u64()
-                .map(|v| Some(v as usize))
-                .ok_or_else(|| self.invalid(name, format!("expected a non-negative integer, found {value}"))),
-        }
-    }
-
-    fn required_usize(&self, map: &Map<String, Value>, key: &str) -> Result<usize, ConfigError> {
-        let value = self.usize(map, key, key)?.ok_or_else(|| self.missing(key))?;
-        if value == 0 {
-            return Err(self.invalid(key, "must be positive"));
-        }
-        Ok(value)
-    }
-
-    fn f64(&self, map: &Map<String, Value>, key: &str, name: &str) -> Result<Option<f64>, ConfigError> {
-        match self.get(map, key) {
-            None => Ok(None),
-            Some(value) => {
-                value.as_f64().map(Some).ok_or_else(|| self.invalid(name, format!("expected a number, found {value}")))
-            }
-        }
-    }
-
-    fn bool(&self, map: &Map<String, Value>, key: &str) -> Result<Option<bool>, ConfigError> {
-        match self.get(map, key) {
-            None => Ok(None),
-            Some(value) => value
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| self.invalid(key, format!("expected true or false, found {value}"))),
-        }
-    }
-
-    fn token_ids(&self, map: &Map<String, Value>, key: &str) -> Result<Vec<u32>, ConfigError> {
-        let as_id = |v: &Value| v.as_u64().and_then(|v| u32::try_from(v).ok());
-        match self.get(map, key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| as_id(v).ok_or_else(|| self.invalid(key, format!("expected token ids, found {v}"))))
-                .collect(),
-            Some(value) => as_id(value)
-                .map(|id| vec![id])
-                .ok_or_else(|| self.invalid(key, format!("expected a token id, found {value}"))),
+    fn required(&self, value: Option<usize>, key: &str) -> Result<usize, ConfigError> {
+        match value {
+            None => Err(self.missing(key)),
+            Some(0) => Err(self.invalid(key, "must be positive")),
+            Some(value) => Ok(value),
         }
     }
 }
@@ -226,97 +271,21 @@ impl Olmo3Config {
 
     /// Parses config JSON; `path` names the source in errors.
     pub fn from_json_str(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|source| ConfigError::Json { path: path.to_owned(), source })?;
-        let r = Reader { path };
-        let map = value.as_object().ok_or_else(|| r.invalid("<root>", "expected a JSON object"))?;
-
-        let vocab_size = r.required_usize(map, "vocab_size")?;
-        let hidden_size = r.required_usize(map, "hidden_size")?;
-        let intermediate_size = r.required_usize(map, "intermediate_size")?;
-        let num_hidden_layers = r.required_usize(map, "num_hidden_layers")?;
-        let num_attention_heads = r.required_usize(map, "num_attention_heads")?;
-        let num_key_value_heads =
-            r.usize(map, "num_key_value_heads", "num_key_value_heads")?.unwrap_or(num_attention_heads);
-        if num_key_value_heads == 0 || num_attention_heads % num_key_value_heads != 0 {
-            return Err(r.invalid(
-                "num_key_value_heads",
-                format!("{num_key_value_heads} does not divide num_attention_heads = {num_attention_heads}"),
-            ));
-        }
-        let head_dim = match r.usize(map, "head_dim", "head_dim")? {
-            Some(d) => d,
-            None => {
-                if hidden_size % num_attention_heads != 0 {
-                    return Err(
-                        r.invalid("head_dim", "absent, and hidden_size is not a multiple of num_attention_heads")
-                    );
-                }
-                hidden_size / num_attention_heads
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let raw: RawConfig = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let key = match error.path().to_string() {
+                root if root == "." => "<root>".to_owned(),
+                key => key,
+            };
+            let source = error.into_inner();
+            if source.is_syntax() || source.is_eof() {
+                ConfigError::Json { path: path.to_owned(), source }
+            } else {
+                ConfigError::WrongType { path: path.to_owned(), key, source }
             }
-        };
-        if head_dim % 2 != 0 {
-            return Err(r.invalid("head_dim", format!("{head_dim} is odd; rotate-half RoPE needs an even width")));
-        }
-        let max_position_embeddings =
-            r.usize(map, "max_position_embeddings", "max_position_embeddings")?.unwrap_or(2048);
-        let rms_norm_eps = r.f64(map, "rms_norm_eps", "rms_norm_eps")?.unwrap_or(1e-5);
-        let sliding_window = r.usize(map, "sliding_window", "sliding_window")?.unwrap_or(4096);
-        if sliding_window == 0 {
-            return Err(r.invalid("sliding_window", "must be positive"));
-        }
-        let layer_types = match r.get(map, "layer_types") {
-            None => (0..num_hidden_layers)
-                .map(|i| if (i + 1) % 4 == 0 { LayerType::Full } else { LayerType::Sliding })
-                .collect(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| match item.as_str() {
-                    Some("sliding_attention") => Ok(LayerType::Sliding),
-                    Some("full_attention") => Ok(LayerType::Full),
-                    _ => Err(r.invalid(
-                        &format!("layer_types[{i}]"),
-                        format!("expected \"sliding_attention\" or \"full_attention\", found {item}"),
-                    )),
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-            Some(other) => return Err(r.invalid("layer_types", format!("expected a list, found {other}"))),
-        };
-        if layer_types.len() != num_hidden_layers {
-            return Err(r.invalid(
-                "layer_types",
-                format!("has {} entries but num_hidden_layers = {num_hidden_layers}", layer_types.len()),
-            ));
-        }
-        if let Some(act) = r.get(map, "hidden_act").and_then(Value::as_str)
-            && act != "silu"
-        {
-            return Err(r.invalid("hidden_act", format!("only \"silu\" is supported, found \"{act}\"")));
-        }
-        if r.bool(map, "attention_bias")?.unwrap_or(false) {
-            return Err(r.invalid("attention_bias", "biased attention projections are not supported (Olmo 3 has none)"));
-        }
-        let (rope_sliding, rope_full) = read_rope(&r, map, max_position_embeddings)?;
-        Ok(Self {
-            vocab_size,
-            hidden_size,
-            intermediate_size,
-            num_hidden_layers,
-            num_attention_heads,
-            num_key_value_heads,
-            head_dim,
-            max_position_embeddings,
-            rms_norm_eps,
-            sliding_window,
-            layer_types,
-            rope_sliding,
-            rope_full,
-            tie_word_embeddings: r.bool(map, "tie_word_embeddings")?.unwrap_or(false),
-            eos_token_ids: r.token_ids(map, "eos_token_id")?,
-            pad_token_id: r.token_ids(map, "pad_token_id")?.first().copied(),
-            bos_token_id: r.token_ids(map, "bos_token_id")?.first().copied(),
-        })
+        })?;
+        deserializer.end().map_err(|source| ConfigError::Json { path: path.to_owned(), source })?;
+        raw.validate(path)
     }
 
     /// The RoPE parameters of a layer type.
@@ -333,87 +302,149 @@ impl Olmo3Config {
     }
 }
 
+impl RawConfig {
+    /// The one validation step: required keys, the transformers class's defaults, and
+    /// the consistency of heads, widths, layer types and RoPE.
+    fn validate(self, path: &Path) -> Result<Olmo3Config, ConfigError> {
+        let v = Validation { path };
+        let vocab_size = v.required(self.vocab_size, "vocab_size")?;
+        let hidden_size = v.required(self.hidden_size, "hidden_size")?;
+        let intermediate_size = v.required(self.intermediate_size, "intermediate_size")?;
+        let num_hidden_layers = v.required(self.num_hidden_layers, "num_hidden_layers")?;
+        let num_attention_heads = v.required(self.num_attention_heads, "num_attention_heads")?;
+        let num_key_value_heads = self.num_key_value_heads.unwrap_or(num_attention_heads);
+        if num_key_value_heads == 0 || num_attention_heads % num_key_value_heads != 0 {
+            return Err(v.invalid(
+                "num_key_value_heads",
+                format!("{num_key_value_heads} does not divide num_attention_heads = {num_attention_heads}"),
+            ));
+        }
+        let head_dim = match self.head_dim {
+            Some(d) => d,
+            None if hidden_size % num_attention_heads != 0 => {
+                return Err(v.invalid("head_dim", "absent, and hidden_size is not a multiple of num_attention_heads"));
+            }
+            None => hidden_size / num_attention_heads,
+        };
+        if head_dim % 2 != 0 {
+            return Err(v.invalid("head_dim", format!("{head_dim} is odd; rotate-half RoPE needs an even width")));
+        }
+        let max_position_embeddings = self.max_position_embeddings.unwrap_or(2048);
+        let sliding_window = self.sliding_window.unwrap_or(4096);
+        if sliding_window == 0 {
+            return Err(v.invalid("sliding_window", "must be positive"));
+        }
+        let layer_types: Vec<LayerType> = match self.layer_types {
+            None => (0..num_hidden_layers)
+                .map(|i| if (i + 1) % 4 == 0 { LayerType::Full } else { LayerType::Sliding })
+                .collect(),
+            Some(names) => names
+                .into_iter()
+                .map(|name| match name {
+                    LayerTypeName::Sliding => LayerType::Sliding,
+                    LayerTypeName::Full => LayerType::Full,
+                })
+                .collect(),
+        };
+        if layer_types.len() != num_hidden_layers {
+            return Err(v.invalid(
+                "layer_types",
+                format!("has {} entries but num_hidden_layers = {num_hidden_layers}", layer_types.len()),
+            ));
+        }
+        if let Some(act) = self.hidden_act.as_deref()
+            && act != "silu"
+        {
+            return Err(v.invalid("hidden_act", format!("only \"silu\" is supported, found \"{act}\"")));
+        }
+        if self.attention_bias.unwrap_or(false) {
+            return Err(v.invalid("attention_bias", "biased attention projections are not supported (Olmo 3 has none)"));
+        }
+        let max_positions = max_position_embeddings as f64;
+        let (rope_sliding, rope_full) = match self.rope_parameters {
+            Some(RawRope { full_attention, sliding_attention, .. })
+                if full_attention.is_some() || sliding_attention.is_some() =>
+            {
+                let read = |entry: Option<Box<RawRope>>, layer: LayerType| -> Result<RopeParams, ConfigError> {
+                    let key = format!("rope_parameters.{}", layer.as_str());
+                    let entry = entry.ok_or_else(|| v.missing(&key))?;
+                    let theta = entry.rope_theta.ok_or_else(|| v.missing(&format!("{key}.rope_theta")))?;
+                    Ok(RopeParams { theta, scaling: entry.scaling(&v, &key, max_positions)? })
+                };
+                (read(sliding_attention, LayerType::Sliding)?, read(full_attention, LayerType::Full)?)
+            }
+            // Flat: one theta for both; a YaRN entry applies to the full layers only.
+            Some(flat) => {
+                let theta = flat.rope_theta.unwrap_or(DEFAULT_THETA);
+                let scaling = flat.scaling(&v, "rope_parameters", max_positions)?;
+                (RopeParams { theta, scaling: RopeScaling::Default }, RopeParams { theta, scaling })
+            }
+            None => {
+                let theta = self.rope_theta.unwrap_or(DEFAULT_THETA);
+                let scaling = match self.rope_scaling {
+                    None => RopeScaling::Default,
+                    Some(entry) => entry.scaling(&v, "rope_scaling", max_positions)?,
+                };
+                (RopeParams { theta, scaling: RopeScaling::Default }, RopeParams { theta, scaling })
+            }
+        };
+        Ok(Olmo3Config {
+            vocab_size,
+            hidden_size,
+            intermediate_size,
+            num_hidden_layers,
+            num_attention_heads,
+            num_key_value_heads,
+            head_dim,
+            max_position_embeddings,
+            rms_norm_eps: self.rms_norm_eps.unwrap_or(1e-5),
+            sliding_window,
+            layer_types,
+            rope_sliding,
+            rope_full,
+            tie_word_embeddings: self.tie_word_embeddings.unwrap_or(false),
+            eos_token_ids: self.eos_token_id.map(TokenIds::into_vec).unwrap_or_default(),
+            pad_token_id: self.pad_token_id.and_then(|ids| ids.into_vec().first().copied()),
+            bos_token_id: self.bos_token_id.and_then(|ids| ids.into_vec().first().copied()),
+        })
+    }
+}
+
 /// The default theta of the transformers class (`default_theta`).
 const DEFAULT_THETA: f64 = 500_000.0;
 
-fn read_rope(
-    r: &Reader<'_>,
-    map: &Map<String, Value>,
-    max_position_embeddings: usize,
-) -> Result<(RopeParams, RopeParams), ConfigError> {
-    if let Some(parameters) = r.get(map, "rope_parameters") {
-        let parameters = parameters.as_object().ok_or_else(|| r.invalid("rope_parameters", "expected an object"))?;
-        let nested = parameters.contains_key("full_attention") || parameters.contains_key("sliding_attention");
-        if nested {
-            let read = |layer: LayerType| -> Result<RopeParams, ConfigError> {
-                let key = format!("rope_parameters.{}", layer.as_str());
-                let entry = r.get(parameters, layer.as_str()).ok_or_else(|| r.missing(&key))?;
-                let entry = entry.as_object().ok_or_else(|| r.invalid(&key, "expected an object"))?;
-                let theta = r
-                    .f64(entry, "rope_theta", &format!("{key}.rope_theta"))?
-                    .ok_or_else(|| r.missing(&format!("{key}.rope_theta")))?;
-                Ok(RopeParams { theta, scaling: read_scaling(r, entry, &key, max_position_embeddings)? })
-            };
-            return Ok((read(LayerType::Sliding)?, read(LayerType::Full)?));
-        }
-        // Flat: one theta for both; a YaRN entry applies to the full layers only.
-        let theta = r.f64(parameters, "rope_theta", "rope_parameters.rope_theta")?.unwrap_or(DEFAULT_THETA);
-        let scaling = read_scaling(r, parameters, "rope_parameters", max_position_embeddings)?;
-        return Ok((RopeParams { theta, scaling: RopeScaling::Default }, RopeParams { theta, scaling }));
-    }
-    let theta = r.f64(map, "rope_theta", "rope_theta")?.unwrap_or(DEFAULT_THETA);
-    let scaling = match r.get(map, "rope_scaling") {
-        None => RopeScaling::Default,
-        Some(value) => {
-            let entry = value.as_object().ok_or_else(|| r.invalid("rope_scaling", "expected an object or null"))?;
-            read_scaling(r, entry, "rope_scaling", max_position_embeddings)?
-        }
-    };
-    Ok((RopeParams { theta, scaling: RopeScaling::Default }, RopeParams { theta, scaling }))
-}
-
-fn read_scaling(
-    r: &Reader<'_>,
-    entry: &Map<String, Value>,
-    key: &str,
-    max_position_embeddings: usize,
-) -> Result<RopeScaling, ConfigError> {
-    let kind = r.get(entry, "rope_type").or_else(|| r.get(entry, "type")).and_then(Value::as_str).unwrap_or("default");
-    match kind {
-        "default" => Ok(RopeScaling::Default),
-        "yarn" => {
-            let name = |field: &str| format!("{key}.{field}");
-            let factor = r.f64(entry, "factor", &name("factor"))?.ok_or_else(|| r.missing(&name("factor")))?;
-            if factor <= 0.0 {
-                return Err(r.invalid(&name("factor"), "must be positive"));
+impl RawRope {
+    /// The RoPE variant of this entry (`key` names it in errors); `max_positions` is the
+    /// fallback of `original_max_position_embeddings`.
+    fn scaling(&self, v: &Validation<'_>, key: &str, max_positions: f64) -> Result<RopeScaling, ConfigError> {
+        let kind = self.rope_type.as_deref().or(self.kind.as_deref()).unwrap_or("default");
+        let name = |field: &str| format!("{key}.{field}");
+        match kind {
+            "default" => Ok(RopeScaling::Default),
+            "yarn" => {
+                let factor = self.factor.ok_or_else(|| v.missing(&name("factor")))?;
+                if factor <= 0.0 {
+                    return Err(v.invalid(&name("factor"), "must be positive"));
+                }
+                // transformers uses `x or default`, so 0 also falls back to the default.
+                let nonzero = |value: Option<f64>| value.filter(|x| *x != 0.0);
+                let attention_factor = match self.attention_factor {
+                    Some(value) => value,
+                    None => match (nonzero(self.mscale), nonzero(self.mscale_all_dim)) {
+                        (Some(m), Some(all)) => yarn_mscale(factor, m) / yarn_mscale(factor, all),
+                        _ => yarn_mscale(factor, 1.0),
+                    },
+                };
+                Ok(RopeScaling::Yarn(YarnParams {
+                    factor,
+                    original_max_position_embeddings: self.original_max_position_embeddings.unwrap_or(max_positions),
+                    beta_fast: nonzero(self.beta_fast).unwrap_or(32.0),
+                    beta_slow: nonzero(self.beta_slow).unwrap_or(1.0),
+                    attention_factor,
+                    truncate: self.truncate.unwrap_or(true),
+                }))
             }
-            let original = r
-                .f64(entry, "original_max_position_embeddings", &name("original_max_position_embeddings"))?
-                .unwrap_or(max_position_embeddings as f64);
-            // transformers uses `x or default`, so 0 also falls back to the default.
-            let beta_fast = r.f64(entry, "beta_fast", &name("beta_fast"))?.filter(|v| *v != 0.0).unwrap_or(32.0);
-            let beta_slow = r.f64(entry, "beta_slow", &name("beta_slow"))?.filter(|v| *v != 0.0).unwrap_or(1.0);
-            let mscale = r.f64(entry, "mscale", &name("mscale"))?.filter(|v| *v != 0.0);
-            let mscale_all_dim = r.f64(entry, "mscale_all_dim", &name("mscale_all_dim"))?.filter(|v| *v != 0.0);
-            let attention_factor = match r.f64(entry, "attention_factor", &name("attention_factor"))? {
-                Some(value) => value,
-                None => match (mscale, mscale_all_dim) {
-                    (Some(m), Some(all)) => yarn_mscale(factor, m) / yarn_mscale(factor, all),
-                    _ => yarn_mscale(factor, 1.0),
-                },
-            };
-            let truncate = r.bool(entry, "truncate")?.unwrap_or(true);
-            Ok(RopeScaling::Yarn(YarnParams {
-                factor,
-                original_max_position_embeddings: original,
-                beta_fast,
-                beta_slow,
-                attention_factor,
-                truncate,
-            }))
-        }
-        other => {
-            Err(r.invalid(&format!("{key}.rope_type"), format!("unsupported RoPE type \"{other}\" (default, yarn)")))
+            other => Err(v.invalid(&name("rope_type"), format!("unsupported RoPE type \"{other}\" (default, yarn)"))),
         }
     }
 }
@@ -487,5 +518,24 @@ mod tests {
         assert!(error.contains("rope_scaling.rope_type") && error.contains("longrope"), "{error}");
         let error = parse("{ not json").unwrap_err().to_string();
         assert!(error.contains("line 1"), "{error}");
+        // A wrong type names the key path, the line and the column.
+        let error = parse(&format!(
+            "{{{BASE},\n \"rope_parameters\": {{\"full_attention\": {{\"rope_theta\": \"high\"}},\n \"sliding_attention\": {{}}}}}}"
+        ))
+        .unwrap_err();
+        assert!(matches!(error, ConfigError::WrongType { .. }), "{error:?}");
+        let error = error.to_string();
+        assert!(error.contains("`rope_parameters.full_attention.rope_theta`") && error.contains("line 3"), "{error}");
+        let error = parse(&format!(r#"{{{BASE}, "layer_types": ["sliding_attention", "local"]}}"#)).unwrap_err();
+        assert!(error.to_string().contains("`layer_types[1]`"), "{error}");
+        let error = parse(&format!(r#"{{{BASE}, "eos_token_id": [1, -2]}}"#)).unwrap_err();
+        assert!(error.to_string().contains("`eos_token_id`"), "{error}");
+        let error = parse("[1, 2]").unwrap_err();
+        assert!(error.to_string().contains("`<root>`"), "{error}");
+        // Nested entries missing their theta, or only one layer type given.
+        let error = parse(&format!(r#"{{{BASE}, "rope_parameters": {{"full_attention": {{"rope_theta": 1.0}}}}}}"#))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`rope_parameters.sliding_attention`"), "{error}");
     }
 }

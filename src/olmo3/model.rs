@@ -118,8 +118,6 @@ impl<B: Backend> Olmo3Attention<B> {
         let q = apply_rope(q, &shared.cos, &shared.sin);
         let k = apply_rope(k, &shared.cos, &shared.sin);
         let CachedKeys { keys, values, positions: key_positions } = cache.update(layer, k, v, positions);
-        let keys = repeat_kv(keys, self.num_heads / self.num_kv_heads);
-        let values = repeat_kv(values, self.num_heads / self.num_kv_heads);
         let window = shared.window;
         let mask = shared
             .mask
@@ -131,7 +129,8 @@ impl<B: Backend> Olmo3Attention<B> {
 }
 
 /// Scaled dot-product attention with the position mask: `q` `[b, h, T, d]`, `keys` and
-/// `values` `[b, h, S, d]` (kv heads already repeated) → `[b, h, T, d]`. Scores are
+/// `values` `[b, kv, S, d]` with `kv` dividing `h` (query head `i` reads kv head
+/// `i / (h / kv)`, as transformers' `repeat_kv` arranges) → `[b, h, T, d]`. Scores are
 /// scaled by `d^-½`; the softmax runs in f32, as transformers' eager attention does.
 pub fn masked_attention<B: Backend>(
     q: Tensor<B, 4>,
@@ -146,12 +145,20 @@ pub fn masked_attention<B: Backend>(
 }
 
 /// [`masked_attention`] with its mask `[T, S]` already built.
+///
+/// The `g = h / kv` query heads that share a kv head are stacked along the query axis
+/// (`[b, h, T, d] → [b, kv, g·T, d]`), so each kv head is multiplied once against all of
+/// its queries and the cache is never copied `g` times (as `repeat_kv` would).
 fn attend<B: Backend>(q: Tensor<B, 4>, keys: Tensor<B, 4>, values: Tensor<B, 4>, mask: Tensor<B, 2>) -> Tensor<B, 4> {
-    let [_, _, _, width] = q.dims();
+    let [batch, heads, length, width] = q.dims();
+    let kv_heads = keys.dims()[1];
+    let groups = heads / kv_heads;
+    let q = q.reshape([batch, kv_heads, groups * length, width]);
+    let mask = if groups == 1 { mask } else { mask.repeat_dim(0, groups) };
     let scores = q.matmul(keys.swap_dims(2, 3)).mul_scalar((width as f64).powf(-0.5));
     let dtype = scores.dtype();
     let weights = softmax(scores.cast(FloatDType::F32) + mask.unsqueeze::<4>(), 3).cast(dtype);
-    weights.matmul(values)
+    weights.matmul(values).reshape([batch, heads, length, width])
 }
 
 /// The slow, obviously correct twin of [`masked_attention`] for one head: loops in f64
@@ -187,16 +194,6 @@ pub fn masked_attention_reference(
         }
     }
     out
-}
-
-/// `[b, kv, s, d] → [b, kv · groups, s, d]`, each kv head repeated `groups` times in place
-/// (transformers' `repeat_kv`).
-fn repeat_kv<B: Backend>(x: Tensor<B, 4>, groups: usize) -> Tensor<B, 4> {
-    if groups == 1 {
-        return x;
-    }
-    let [batch, kv, length, width] = x.dims();
-    x.unsqueeze_dim::<5>(2).expand([batch, kv, groups, length, width]).reshape([batch, kv * groups, length, width])
 }
 
 /// The additive mask `[T, S]` (f32): 0 where query `i` may see key `j`, −∞ elsewhere.

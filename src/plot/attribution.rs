@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Figure, FigureSize, PlotError, Theme};
+use super::{DrawError, Figure, FigureSize, PlotError, Theme};
 use crate::analysis::attribution::AVERAGE_TASK;
 
 /// One bar series of a panel.
@@ -108,7 +108,15 @@ impl Figure for StageAttributionFigure {
         FigureSize::full_width(1.0 + 0.16 * self.tasks.len() as f64)
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme, scale: f64) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        scale: f64,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let pt = |points: f64| (points * scale).round() as i32;
         let text = (theme.font, theme.text_pt * scale).into_font().color(&theme.foreground);
         let bold = (theme.font, theme.text_pt * scale, FontStyle::Bold).into_font().color(&theme.foreground);
@@ -116,13 +124,11 @@ impl Figure for StageAttributionFigure {
         let (header, body) = area.split_vertically(pt(16.0) as u32);
 
         // Header: what is plotted on the left, one shared legend on the right.
-        header
-            .draw(&Text::new(
-                format!("Change in {} at each stage, % of Base (negative = loss)", self.metric),
-                (pt(6.0), pt(8.0)),
-                text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(|e| e.to_string())?;
+        header.draw(&Text::new(
+            format!("Change in {} at each stage, % of Base (negative = loss)", self.metric),
+            (pt(6.0), pt(8.0)),
+            text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
         let mut legend: Vec<(String, usize)> = Vec::new();
         for series in self.panels.iter().flat_map(|p| &p.series) {
             if !legend.iter().any(|(label, _)| *label == series.label) {
@@ -131,16 +137,16 @@ impl Figure for StageAttributionFigure {
         }
         let mut x = header.dim_in_pixel().0 as i32 - pt(6.0);
         for (label, color) in legend.iter().rev() {
-            let width = header.estimate_text_size(label, &text).map_err(|e| e.to_string())?.0 as i32;
+            let width = header.estimate_text_size(label, &text)?.0 as i32;
             x -= width;
-            header
-                .draw(&Text::new(label.clone(), (x, pt(8.0)), text.clone().pos(Pos::new(HPos::Left, VPos::Center))))
-                .map_err(|e| e.to_string())?;
+            header.draw(&Text::new(
+                label.clone(),
+                (x, pt(8.0)),
+                text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
             x -= pt(10.0);
             let color = theme.stage_colors[color % theme.stage_colors.len()];
-            header
-                .draw(&Rectangle::new([(x, pt(5.0)), (x + pt(7.0), pt(11.0))], color.filled()))
-                .map_err(|e| e.to_string())?;
+            header.draw(&Rectangle::new([(x, pt(5.0)), (x + pt(7.0), pt(11.0))], color.filled()))?;
             x -= pt(12.0);
         }
 
@@ -158,8 +164,7 @@ impl Figure for StageAttributionFigure {
                 .margin_left(pt(4.0))
                 .margin_right(pt(8.0))
                 .x_label_area_size(pt(18.0))
-                .build_cartesian_2d(x_low..x_high, -0.6..y_top)
-                .map_err(|e| e.to_string())?;
+                .build_cartesian_2d(x_low..x_high, -0.6..y_top)?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -172,23 +177,18 @@ impl Figure for StageAttributionFigure {
                 .light_line_style(theme.background)
                 .bold_line_style(theme.grid)
                 .axis_style(theme.foreground)
-                .draw()
-                .map_err(|e| e.to_string())?;
+                .draw()?;
             // A rule above the across-task row, and the zero line.
             if self.tasks.last().is_some_and(|t| t == AVERAGE_TASK) {
-                chart
-                    .draw_series(LineSeries::new(
-                        [(x_low, 0.5), (x_high, 0.5)],
-                        theme.grid.stroke_width(pt(0.8).max(1) as u32),
-                    ))
-                    .map_err(|e| e.to_string())?;
+                chart.draw_series(LineSeries::new(
+                    [(x_low, 0.5), (x_high, 0.5)],
+                    theme.grid.stroke_width(pt(0.8).max(1) as u32),
+                ))?;
             }
-            chart
-                .draw_series(LineSeries::new(
-                    [(0.0, -0.6), (0.0, y_top)],
-                    theme.foreground.stroke_width(pt(0.6).max(1) as u32),
-                ))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(LineSeries::new(
+                [(0.0, -0.6), (0.0, y_top)],
+                theme.foreground.stroke_width(pt(0.6).max(1) as u32),
+            ))?;
             let bar_height = 0.8 / panel.series.len() as f64;
             for (series_index, series) in panel.series.iter().enumerate() {
                 let color = theme.stage_colors[series.color % theme.stage_colors.len()];
@@ -200,7 +200,7 @@ impl Figure for StageAttributionFigure {
                         color.filled(),
                     )
                 });
-                chart.draw_series(bars).map_err(|e| e.to_string())?;
+                chart.draw_series(bars)?;
             }
             if panel_index == 0 {
                 // Pixel rows of the plotting area's top and bottom, to align task labels.
@@ -216,13 +216,11 @@ impl Figure for StageAttributionFigure {
             let fraction = (y_top - y_of(index)) / (y_top + 0.6);
             let row = top + (fraction * f64::from(bottom - top)).round() as i32 - body_top;
             let style = if task == AVERAGE_TASK { bold.clone() } else { text.clone() };
-            labels_area
-                .draw(&Text::new(
-                    task.replace('_', " "),
-                    (label_width as i32 - pt(2.0), row),
-                    style.pos(Pos::new(HPos::Right, VPos::Center)),
-                ))
-                .map_err(|e| e.to_string())?;
+            labels_area.draw(&Text::new(
+                task.replace('_', " "),
+                (label_width as i32 - pt(2.0), row),
+                style.pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
         }
         Ok(())
     }

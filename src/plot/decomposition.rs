@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style::{Ink, Key, LegendEntry, padded_range, panel_grid};
 use super::theme::okabe_ito;
 use super::trajectory::Estimate;
-use super::{Figure, FigureSize, PlotError, Theme};
+use super::{DrawError, Figure, FigureSize, PlotError, Theme};
 
 /// One checkpoint's bar.
 #[derive(Debug, Clone)]
@@ -59,7 +59,15 @@ impl Figure for DecompositionFigure {
         FigureSize::full_width(0.3 + rows * (0.45 + 0.13 * self.bars_per_panel() as f64))
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme, scale: f64) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        scale: f64,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let ink = Ink { theme, scale };
         let (header, body) = area.split_vertically(ink.pt(16.0) as u32);
         let legend = [
@@ -87,8 +95,7 @@ impl Figure for DecompositionFigure {
                 .caption(task.replace('_', " "), ink.title())
                 .margin(ink.pt(3.0))
                 .x_label_area_size(ink.pt(11.0))
-                .build_cartesian_2d(x_low..x_high, -0.6..n as f64 - 0.4)
-                .map_err(|e| e.to_string())?;
+                .build_cartesian_2d(x_low..x_high, -0.6..n as f64 - 0.4)?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -99,14 +106,11 @@ impl Figure for DecompositionFigure {
                 .light_line_style(theme.background)
                 .bold_line_style(theme.grid)
                 .axis_style(theme.foreground)
-                .draw()
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(LineSeries::new(
-                    [(0.0, -0.6), (0.0, n as f64 - 0.4)],
-                    theme.foreground.stroke_width(ink.stroke(0.5)),
-                ))
-                .map_err(|e| e.to_string())?;
+                .draw()?;
+            chart.draw_series(LineSeries::new(
+                [(0.0, -0.6), (0.0, n as f64 - 0.4)],
+                theme.foreground.stroke_width(ink.stroke(0.5)),
+            ))?;
             for (index, bar) in bars.iter().enumerate() {
                 let y = (n - 1 - index) as f64;
                 // Diverging stacks: positive parts stack right of zero, negative parts left,
@@ -124,9 +128,10 @@ impl Figure for DecompositionFigure {
                         left += value;
                         (left, left - value)
                     };
-                    chart
-                        .draw_series(std::iter::once(Rectangle::new([(from, y - 0.3), (to, y + 0.3)], color.filled())))
-                        .map_err(|e| e.to_string())?;
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(from, y - 0.3), (to, y + 0.3)],
+                        color.filled(),
+                    )))?;
                 }
                 // Whiskers: the total loss (black, with a marker at its estimate) above the
                 // bar's centre line, the residual (dark blue) below it.
@@ -134,31 +139,25 @@ impl Figure for DecompositionFigure {
                     [(bar.delta_all, 0.12, theme.foreground), (bar.residual, -0.12, RGBColor(0x00, 0x45, 0x6B))]
                 {
                     if estimate.has_interval() {
-                        chart
-                            .draw_series(std::iter::once(PathElement::new(
-                                [(estimate.low, y + offset), (estimate.high, y + offset)],
-                                color.stroke_width(ink.stroke(0.8)),
-                            )))
-                            .map_err(|e| e.to_string())?;
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            [(estimate.low, y + offset), (estimate.high, y + offset)],
+                            color.stroke_width(ink.stroke(0.8)),
+                        )))?;
                     }
                 }
                 if total.is_finite() {
-                    chart
-                        .draw_series(std::iter::once(PathElement::new(
-                            [(total, y - 0.4), (total, y + 0.4)],
-                            theme.foreground.stroke_width(ink.stroke(1.4)),
-                        )))
-                        .map_err(|e| e.to_string())?;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        [(total, y - 0.4), (total, y + 0.4)],
+                        theme.foreground.stroke_width(ink.stroke(1.4)),
+                    )))?;
                 }
                 let pixel = chart.plotting_area().map_coordinate(&(x_low, y));
                 let at = ink.at(&panel_labels, pixel);
-                panel_labels
-                    .draw(&Text::new(
-                        bar.label.clone(),
-                        (panel_labels.dim_in_pixel().0 as i32 - ink.pt(1.0), at.1),
-                        ink.small().pos(Pos::new(HPos::Right, VPos::Center)),
-                    ))
-                    .map_err(|e| e.to_string())?;
+                panel_labels.draw(&Text::new(
+                    bar.label.clone(),
+                    (panel_labels.dim_in_pixel().0 as i32 - ink.pt(1.0), at.1),
+                    ink.small().pos(Pos::new(HPos::Right, VPos::Center)),
+                ))?;
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{Ink, Key, LegendEntry, Marker, padded_range};
 use super::trajectory::Estimate;
-use super::{Figure, FigureSize, PlotError, Theme};
+use super::{DrawError, Figure, FigureSize, PlotError, Theme};
 
 /// One checkpoint's dots, one per row.
 #[derive(Debug, Clone)]
@@ -48,7 +48,15 @@ impl Figure for DotPlotFigure {
         FigureSize::full_width(0.8 + 0.2 * self.rows.len() as f64)
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme, scale: f64) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        scale: f64,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let ink = Ink { theme, scale };
         let (header, rest) = area.split_vertically(ink.pt(16.0) as u32);
         let (legend_row, body) = rest.split_vertically(ink.pt(14.0) as u32);
@@ -67,8 +75,7 @@ impl Figure for DotPlotFigure {
         let mut chart = ChartBuilder::on(&plot)
             .margin(ink.pt(6.0))
             .x_label_area_size(ink.pt(20.0))
-            .build_cartesian_2d(x_low..x_high, -0.6..n as f64 - 0.4)
-            .map_err(|e| e.to_string())?;
+            .build_cartesian_2d(x_low..x_high, -0.6..n as f64 - 0.4)?;
         chart
             .configure_mesh()
             .y_labels(0)
@@ -80,38 +87,31 @@ impl Figure for DotPlotFigure {
             .light_line_style(theme.background)
             .bold_line_style(theme.grid)
             .axis_style(theme.foreground)
-            .draw()
-            .map_err(|e| e.to_string())?;
+            .draw()?;
         let k = self.series.len().max(1) as f64;
         for (row, name) in self.rows.iter().enumerate() {
             let y = (n - 1 - row) as f64;
-            chart
-                .draw_series(LineSeries::new([(x_low, y), (x_high, y)], theme.grid.stroke_width(ink.stroke(0.4))))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(LineSeries::new([(x_low, y), (x_high, y)], theme.grid.stroke_width(ink.stroke(0.4))))?;
             for (index, series) in self.series.iter().enumerate() {
                 let Some(e) = series.values.get(row).filter(|e| e.value.is_finite()) else { continue };
                 // Dodge the series vertically within the row so whiskers do not overlap.
                 let yy = y + 0.28 - 0.56 * (index as f64 + 0.5) / k;
                 let color = series.color;
                 if e.has_interval() {
-                    chart
-                        .draw_series(std::iter::once(PathElement::new(
-                            [(e.low, yy), (e.high, yy)],
-                            color.stroke_width(ink.stroke(0.7)),
-                        )))
-                        .map_err(|e| e.to_string())?;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        [(e.low, yy), (e.high, yy)],
+                        color.stroke_width(ink.stroke(0.7)),
+                    )))?;
                 }
                 let pixel = chart.plotting_area().map_coordinate(&(e.value, yy));
                 ink.marker(area, ink.at(area, pixel), Marker::nth(index), color)?;
             }
             let pixel = chart.plotting_area().map_coordinate(&(x_low, y));
-            labels
-                .draw(&Text::new(
-                    name.replace('_', " "),
-                    (labels.dim_in_pixel().0 as i32 - ink.pt(2.0), ink.at(&labels, pixel).1),
-                    ink.text().pos(Pos::new(HPos::Right, VPos::Center)),
-                ))
-                .map_err(|e| e.to_string())?;
+            labels.draw(&Text::new(
+                name.replace('_', " "),
+                (labels.dim_in_pixel().0 as i32 - ink.pt(2.0), ink.at(&labels, pixel).1),
+                ink.text().pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
         }
         Ok(())
     }

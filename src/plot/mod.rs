@@ -35,13 +35,13 @@ pub const SVG_UNITS_PER_INCH: f64 = 72.0;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlotError {
-    /// plotters failed while drawing (the message names the figure file).
-    #[error("{path}: drawing failed: {message}")]
+    /// plotters failed while drawing the figure file at `path`.
+    #[error("{path}: drawing failed: {source}")]
     Draw {
         /// The output file.
         path: PathBuf,
-        /// plotters' message.
-        message: String,
+        /// plotters' error (or the figure's own, for a layout it cannot draw).
+        source: DrawError,
     },
     /// The output folder or file cannot be written.
     #[error("{path}: cannot write: {source}")]
@@ -93,6 +93,10 @@ impl FigureSize {
     }
 }
 
+/// An error while drawing on a plotters backend. Each backend has its own error type
+/// (`DrawingAreaErrorKind<DB::ErrorType>`), so they are boxed.
+pub type DrawError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Something that can draw itself on any plotters backend.
 ///
 /// `scale` converts points to backend units (1 for SVG, 300/72 for PNG).
@@ -100,7 +104,14 @@ pub trait Figure {
     /// The physical size.
     fn size(&self) -> FigureSize;
     /// Draws on `area`; errors are plotters' messages.
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme, scale: f64) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        scale: f64,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static;
 }
 
 /// Writes `<stem>.png` and `<stem>.svg` and returns both paths.
@@ -113,14 +124,16 @@ pub fn save<F: Figure>(figure: &F, theme: &Theme, stem: &Path) -> Result<[PathBu
     let svg = stem.with_extension("svg");
     let draw_error = |path: &Path| {
         let path = path.to_owned();
-        move |message: String| PlotError::Draw { path, message }
+        move |source: DrawError| PlotError::Draw { path, source }
     };
-    {
+    let draw_png = || -> Result<(), DrawError> {
         let area = BitMapBackend::new(&png, figure.size().pixels(PNG_DPI)).into_drawing_area();
-        area.fill(&theme.background).map_err(|e| draw_error(&png)(e.to_string()))?;
-        figure.draw(&area, theme, PNG_DPI / SVG_UNITS_PER_INCH).map_err(draw_error(&png))?;
-        area.present().map_err(|e| draw_error(&png)(e.to_string()))?;
-    }
+        area.fill(&theme.background)?;
+        figure.draw(&area, theme, PNG_DPI / SVG_UNITS_PER_INCH)?;
+        area.present()?;
+        Ok(())
+    };
+    draw_png().map_err(draw_error(&png))?;
     let markup = svg_markup(figure, theme).map_err(draw_error(&svg))?;
     std::fs::write(&svg, markup).map_err(|source| PlotError::Io { path: svg.clone(), source })?;
     Ok([png, svg])
@@ -128,14 +141,14 @@ pub fn save<F: Figure>(figure: &F, theme: &Theme, stem: &Path) -> Result<[PathBu
 
 /// Draws `figure` as SVG markup (72 units per inch, the same drawing as [`save`]'s SVG
 /// file); errors are plotters' messages.
-pub fn svg_markup<F: Figure>(figure: &F, theme: &Theme) -> Result<String, String> {
+pub fn svg_markup<F: Figure>(figure: &F, theme: &Theme) -> Result<String, DrawError> {
     register_fonts();
     let mut markup = String::new();
     {
         let area = SVGBackend::with_string(&mut markup, figure.size().pixels(SVG_UNITS_PER_INCH)).into_drawing_area();
-        area.fill(&theme.background).map_err(|e| e.to_string())?;
+        area.fill(&theme.background)?;
         figure.draw(&area, theme, 1.0)?;
-        area.present().map_err(|e| e.to_string())?;
+        area.present()?;
     }
     Ok(markup)
 }

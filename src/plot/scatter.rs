@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::style::{Ink, Key, LegendEntry, Marker, categorical, padded_range};
 use super::trajectory::Estimate;
-use super::{Figure, FigureSize, PlotError, Theme};
+use super::{DrawError, Figure, FigureSize, PlotError, Theme};
 
 /// One point.
 #[derive(Debug, Clone)]
@@ -53,7 +53,15 @@ impl Figure for ScatterFigure {
         FigureSize::full_width(3.2)
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme, scale: f64) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        scale: f64,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let ink = Ink { theme, scale };
         let (header, rest) = area.split_vertically(ink.pt(16.0) as u32);
         let (legend_row, body) = rest.split_vertically(ink.pt(14.0) as u32);
@@ -76,8 +84,7 @@ impl Figure for ScatterFigure {
             .margin(ink.pt(6.0))
             .x_label_area_size(ink.pt(20.0))
             .y_label_area_size(ink.pt(30.0))
-            .build_cartesian_2d(x_low..x_high, y_low..y_high)
-            .map_err(|e| e.to_string())?;
+            .build_cartesian_2d(x_low..x_high, y_low..y_high)?;
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
@@ -91,29 +98,25 @@ impl Figure for ScatterFigure {
             .light_line_style(theme.background)
             .bold_line_style(theme.grid)
             .axis_style(theme.foreground)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(LineSeries::new([(x_low, 0.0), (x_high, 0.0)], theme.foreground.stroke_width(ink.stroke(0.5))))
-            .map_err(|e| e.to_string())?;
+            .draw()?;
+        chart.draw_series(LineSeries::new(
+            [(x_low, 0.0), (x_high, 0.0)],
+            theme.foreground.stroke_width(ink.stroke(0.5)),
+        ))?;
         for point in self.points.iter().filter(|p| p.x.value.is_finite() && p.y.value.is_finite()) {
             let color = categorical(point.color);
             let style = color.mix(0.5).stroke_width(ink.stroke(0.6));
             if point.x.has_interval() {
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        [(point.x.low, point.y.value), (point.x.high, point.y.value)],
-                        style,
-                    )))
-                    .map_err(|e| e.to_string())?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    [(point.x.low, point.y.value), (point.x.high, point.y.value)],
+                    style,
+                )))?;
             }
             if point.y.has_interval() {
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        [(point.x.value, point.y.low), (point.x.value, point.y.high)],
-                        style,
-                    )))
-                    .map_err(|e| e.to_string())?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    [(point.x.value, point.y.low), (point.x.value, point.y.high)],
+                    style,
+                )))?;
             }
             let pixel = chart.plotting_area().map_coordinate(&(point.x.value, point.y.value));
             ink.marker(area, ink.at(area, pixel), Marker::nth(point.marker), color)?;

@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::Theme;
 use super::theme::okabe_ito;
+use super::{DrawError, Theme};
 
 /// The categorical palette (Okabe–Ito without yellow, which is too light on white).
 pub const CATEGORICAL: [RGBColor; 7] = [
@@ -118,7 +118,10 @@ impl Ink<'_> {
         at: (i32, i32),
         marker: Marker,
         color: RGBColor,
-    ) -> Result<(), String> {
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let r = self.pt(2.2);
         let result = match marker {
             Marker::Circle => area.draw(&Circle::new(at, r, color.filled())),
@@ -129,7 +132,7 @@ impl Ink<'_> {
             )),
             Marker::Cross => area.draw(&Cross::new(at, r, color.stroke_width(self.stroke(1.0)))),
         };
-        result.map_err(|e| e.to_string())
+        Ok(result?)
     }
 
     /// Draws `title` on the left of `header` and the legend entries right-aligned.
@@ -138,40 +141,34 @@ impl Ink<'_> {
         header: &DrawingArea<DB, Shift>,
         title: &str,
         legend: &[LegendEntry],
-    ) -> Result<(), String> {
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let text = self.text();
         let middle = header.dim_in_pixel().1 as i32 / 2;
-        header
-            .draw(&Text::new(
-                title.to_owned(),
-                (self.pt(6.0), middle),
-                text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(|e| e.to_string())?;
+        header.draw(&Text::new(
+            title.to_owned(),
+            (self.pt(6.0), middle),
+            text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
         let mut x = header.dim_in_pixel().0 as i32 - self.pt(6.0);
         for entry in legend.iter().rev() {
-            let width = header.estimate_text_size(&entry.label, &text).map_err(|e| e.to_string())?.0 as i32;
+            let width = header.estimate_text_size(&entry.label, &text)?.0 as i32;
             x -= width;
-            header
-                .draw(&Text::new(
-                    entry.label.clone(),
-                    (x, middle),
-                    text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(|e| e.to_string())?;
+            header.draw(&Text::new(
+                entry.label.clone(),
+                (x, middle),
+                text.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
             let key_width = self.pt(12.0);
             x -= key_width + self.pt(3.0);
             let center = (x + key_width / 2, middle);
             match entry.key {
-                Key::Swatch => header
-                    .draw(&Rectangle::new(
-                        [
-                            (x + self.pt(2.0), middle - self.pt(3.0)),
-                            (x + key_width - self.pt(2.0), middle + self.pt(3.0)),
-                        ],
-                        entry.color.filled(),
-                    ))
-                    .map_err(|e| e.to_string())?,
+                Key::Swatch => header.draw(&Rectangle::new(
+                    [(x + self.pt(2.0), middle - self.pt(3.0)), (x + key_width - self.pt(2.0), middle + self.pt(3.0))],
+                    entry.color.filled(),
+                ))?,
                 Key::Line { dashed } => {
                     let style = entry.color.stroke_width(self.stroke(1.0));
                     if dashed {
@@ -179,25 +176,19 @@ impl Ink<'_> {
                         let mut start = x;
                         while start < x + key_width {
                             let end = (start + dash).min(x + key_width);
-                            header
-                                .draw(&PathElement::new([(start, middle), (end, middle)], style))
-                                .map_err(|e| e.to_string())?;
+                            header.draw(&PathElement::new([(start, middle), (end, middle)], style))?;
                             start += 2 * dash;
                         }
                     } else {
-                        header
-                            .draw(&PathElement::new([(x, middle), (x + key_width, middle)], style))
-                            .map_err(|e| e.to_string())?;
+                        header.draw(&PathElement::new([(x, middle), (x + key_width, middle)], style))?;
                     }
                     self.marker(header, center, Marker::Circle, entry.color)?;
                 }
                 Key::Marker(marker) => self.marker(header, center, marker, entry.color)?,
-                Key::Tick => header
-                    .draw(&PathElement::new(
-                        [(center.0, middle - self.pt(4.0)), (center.0, middle + self.pt(4.0))],
-                        entry.color.stroke_width(self.stroke(1.4)),
-                    ))
-                    .map_err(|e| e.to_string())?,
+                Key::Tick => header.draw(&PathElement::new(
+                    [(center.0, middle - self.pt(4.0)), (center.0, middle + self.pt(4.0))],
+                    entry.color.stroke_width(self.stroke(1.4)),
+                ))?,
             }
             x -= self.pt(8.0);
         }

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{Ink, Key, LegendEntry, Marker, dedup_legend, padded_range, panel_grid};
-use super::{Figure, FigureSize, PlotError, Theme};
+use super::{DrawError, Figure, FigureSize, PlotError, Theme};
 
 /// One value with an optional interval (`low`/`high` NaN when there is none).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,7 +82,15 @@ impl Figure for StageTrajectoryFigure {
         FigureSize::full_width(0.3 + 1.45 * self.rows() as f64)
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme, scale: f64) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+        scale: f64,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
         let ink = Ink { theme, scale };
         let (header, body) = area.split_vertically(ink.pt(16.0) as u32);
         let legend: Vec<LegendEntry> = self
@@ -106,8 +114,7 @@ impl Figure for StageTrajectoryFigure {
                 .margin(ink.pt(3.0))
                 .x_label_area_size(ink.pt(11.0))
                 .y_label_area_size(ink.pt(22.0))
-                .build_cartesian_2d(-0.3..last + 0.3, y_low..y_high)
-                .map_err(|e| e.to_string())?;
+                .build_cartesian_2d(-0.3..last + 0.3, y_low..y_high)?;
             let stages = &self.stages;
             chart
                 .configure_mesh()
@@ -127,8 +134,7 @@ impl Figure for StageTrajectoryFigure {
                 .light_line_style(theme.background)
                 .bold_line_style(theme.grid)
                 .axis_style(theme.foreground)
-                .draw()
-                .map_err(|e| e.to_string())?;
+                .draw()?;
             for trajectory in trajectories {
                 let points: Vec<(f64, Estimate)> = trajectory
                     .points
@@ -142,28 +148,27 @@ impl Figure for StageTrajectoryFigure {
                 if banded.len() >= 2 && !trajectory.markers_only {
                     let mut outline: Vec<(f64, f64)> = banded.iter().map(|(x, e)| (*x, e.high)).collect();
                     outline.extend(banded.iter().rev().map(|(x, e)| (*x, e.low)));
-                    chart
-                        .draw_series(std::iter::once(Polygon::new(outline, color.mix(0.18).filled())))
-                        .map_err(|e| e.to_string())?;
+                    chart.draw_series(std::iter::once(Polygon::new(outline, color.mix(0.18).filled())))?;
                 } else {
                     for (x, e) in &banded {
-                        chart
-                            .draw_series(LineSeries::new(
-                                [(*x, e.low), (*x, e.high)],
-                                color.stroke_width(ink.stroke(0.8)),
-                            ))
-                            .map_err(|e| e.to_string())?;
+                        chart.draw_series(LineSeries::new(
+                            [(*x, e.low), (*x, e.high)],
+                            color.stroke_width(ink.stroke(0.8)),
+                        ))?;
                     }
                 }
                 if !trajectory.markers_only && points.len() >= 2 {
                     let line: Vec<(f64, f64)> = points.iter().map(|(x, e)| (*x, e.value)).collect();
                     let style = color.stroke_width(ink.stroke(1.1));
                     if trajectory.dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(line, ink.pt(3.0) as u32, ink.pt(2.0) as u32, style))
-                            .map_err(|e| e.to_string())?;
+                        chart.draw_series(DashedLineSeries::new(
+                            line,
+                            ink.pt(3.0) as u32,
+                            ink.pt(2.0) as u32,
+                            style,
+                        ))?;
                     } else {
-                        chart.draw_series(LineSeries::new(line, style)).map_err(|e| e.to_string())?;
+                        chart.draw_series(LineSeries::new(line, style))?;
                     }
                 }
                 let plotting = chart.plotting_area();
