@@ -28,9 +28,10 @@ pub(crate) struct StudyArgs {
     /// Checker semantics of the label stage.
     #[arg(long, value_enum, default_value_t = CheckMode::Paper)]
     mode: CheckMode,
-    /// Wall-clock seconds per program (code tasks).
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
+    /// Wall-clock seconds per program (code tasks; default: 5 in paper mode, 10 in
+    /// corrected mode, as `correctness`).
+    #[arg(long)]
+    timeout: Option<u64>,
 }
 
 impl StudyArgs {
@@ -44,7 +45,7 @@ impl StudyArgs {
             },
             label: LabelSettings {
                 mode: self.mode,
-                timeout: Duration::from_secs(self.timeout),
+                timeout: self.timeout.map_or(self.mode.default_timeout(), Duration::from_secs),
                 ..LabelSettings::default()
             },
         }

@@ -80,6 +80,8 @@ pub fn read_details(path: &Path) -> Result<Vec<GenerationRecord>, DetailsError> 
     let texts = texts.list().map_err(|_| field_error("model_response.text", "not a list of strings".into()))?;
     let queries = struct_field("doc", "query").ok();
     let queries = queries.as_ref().and_then(|s| s.str().ok());
+    let originals = struct_field("doc", "original_query").ok();
+    let originals = originals.as_ref().and_then(|s| s.str().ok());
     let ids = struct_field("doc", "id").ok();
     let ids = ids.as_ref().and_then(|s| s.cast(&DataType::String).ok());
     let ids = ids.as_ref().and_then(|s| s.str().ok().cloned());
@@ -100,6 +102,7 @@ pub fn read_details(path: &Path) -> Result<Vec<GenerationRecord>, DetailsError> 
             task: task.clone(),
             input_id,
             prompt: queries.and_then(|q| q.get(row)).map(str::to_owned),
+            original_prompt: originals.and_then(|q| q.get(row)).filter(|s| !s.is_empty()).map(str::to_owned),
             outputs,
         });
     }

@@ -33,6 +33,9 @@ pub struct GenerationRecord {
     pub input_id: String,
     /// The prompt, when present.
     pub prompt: Option<String>,
+    /// The unwrapped prompt of a wrapping template (lighteval's `doc.original_query`, the
+    /// key `original_query` of a JSONL line), when present and not empty.
+    pub original_prompt: Option<String>,
     /// The outputs.
     pub outputs: Vec<String>,
 }
@@ -108,7 +111,9 @@ fn parse_record(map: &Map<String, Value>, line: usize) -> Result<GenerationRecor
         Some(other) => return Err(format!("the id is neither a number nor a string: {other}")),
     };
     let task = map.get("task").and_then(Value::as_str).map(normalise_task).unwrap_or_default();
-    Ok(GenerationRecord { line, task, input_id, prompt, outputs })
+    let original_prompt =
+        map.get("original_query").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+    Ok(GenerationRecord { line, task, input_id, prompt, original_prompt, outputs })
 }
 
 /// Streams the records of a generation JSONL file.

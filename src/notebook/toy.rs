@@ -131,6 +131,7 @@ impl Sbert {
             task: String::new(),
             input_id: name.to_owned(),
             prompt: None,
+            original_prompt: None,
             outputs: outputs.to_vec(),
         };
         Ok(scorer.score(&record).map_err(crate::pipeline::StageError::from)?)

@@ -3,10 +3,21 @@
 //!
 //! Every output is judged by the task's checker (methodology §2.3–2.7): math answers,
 //! TruthfulQA, IFEval, CRUXEval, HumanEval and MBPP programs in the sandbox, and the
-//! lab's `lab_sums` with the math rules against the world's answer. Records link to their
-//! documents by `input_id` first, then by the first 200 characters of the prompt, as the
-//! reference does; records that link to nothing are reported and skipped. Records whose
-//! task names another registered task are left to that task's checker.
+//! lab's `lab_sums` with the math rules against the world's answer. Records whose task
+//! names another registered task are left to that task's checker.
+//!
+//! A record links to its document (`Documents::find`) by, in order:
+//! 1. its `input_id`, when it is a document's id;
+//! 2. its unwrapped prompt (`original_query`) where the task wraps one
+//!    (`humaneval_instruct`), by the first 200 characters as the study's scripts do
+//!    (`doc.original_query or doc.query`);
+//! 3. its whole prompt, equal to a document's query;
+//! 4. the first 200 characters of its prompt, stripped, as the reference does.
+//!
+//! A 200-character key that several documents share is an error naming them, never a
+//! guess: `humaneval_instruct`'s fixed instruction head is 189 characters, so its 164
+//! queries give only 130 distinct keys. Records that link to nothing are reported and
+//! skipped.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +30,7 @@ use crate::data::GenerationSource;
 use crate::data::generations::GenerationRecord;
 use crate::data::labels::{LabelRecord, write_labels};
 use crate::lab::world::LabTask;
+use crate::metrics::text::strip_cot;
 use crate::pycompat::py_strip;
 use crate::tasks::code::{humaneval_program, humaneval_program_corrected, mbpp_program, mbpp_program_corrected};
 use crate::tasks::cruxeval::{
@@ -49,6 +61,19 @@ pub enum CheckMode {
     Corrected,
 }
 
+impl CheckMode {
+    /// The default time limit per program: 5 s in paper mode, the limit of the study's
+    /// Table 8 harness (`compute_code_quality.py`); 10 s in corrected mode, the limit of
+    /// its quality-filtered scripts (`quality_filtered_diversity.py`,
+    /// `compute_code_diversity.py`), which a slow machine needs less often raised.
+    pub fn default_timeout(self) -> Duration {
+        match self {
+            Self::Paper => Duration::from_secs(5),
+            Self::Corrected => Duration::from_secs(10),
+        }
+    }
+}
+
 /// How outputs are labelled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelSettings {
@@ -58,7 +83,8 @@ pub struct LabelSettings {
     pub data: Option<PathBuf>,
     /// Programs run at once (code tasks).
     pub workers: usize,
-    /// Wall-clock and CPU limit per program (code tasks).
+    /// Wall-clock and CPU limit per program (code tasks; by default the mode's,
+    /// [`CheckMode::default_timeout`]).
     pub timeout: Duration,
 }
 
@@ -68,7 +94,7 @@ impl Default for LabelSettings {
             mode: CheckMode::Paper,
             data: None,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            timeout: Duration::from_secs(10),
+            timeout: CheckMode::Paper.default_timeout(),
         }
     }
 }
@@ -166,7 +192,7 @@ pub fn label_run(
             // A file of several tasks: this checker labels its own.
             continue;
         }
-        let Some(document) = documents.find(&record) else {
+        let Some(document) = documents.find(&record, generations)? else {
             tracing::warn!(
                 "{}:{}: prompt `{}` links to no document; skipped",
                 generations.display(),
@@ -218,12 +244,21 @@ fn prompt_key(prompt: &str) -> String {
     py_strip(&prompt.chars().take(200).collect::<String>()).to_owned()
 }
 
-/// The task's documents, found by a record's id or prompt.
+/// The task's documents, found by a record's id or prompt (see the module documentation).
 enum Documents {
-    /// A dataset split.
-    Split { by_id: HashMap<String, TaskDocument>, by_prompt: HashMap<String, TaskDocument> },
+    /// A dataset split and its lookup tables.
+    Split(Box<SplitDocuments>),
     /// A lab task: documents drawn from the world by id.
     Lab { task: LabTask, seed: u64 },
+}
+
+/// A split's documents; the tables' values index `documents`.
+struct SplitDocuments {
+    documents: Vec<TaskDocument>,
+    by_id: HashMap<String, usize>,
+    by_query: HashMap<String, usize>,
+    by_query_key: HashMap<String, Vec<usize>>,
+    by_original_key: HashMap<String, Vec<usize>>,
 }
 
 impl Documents {
@@ -232,19 +267,59 @@ impl Documents {
             return Ok(Self::Lab { task, seed: lab::world_seed(data)? });
         }
         let documents = load_split(spec, data)?;
-        let by_prompt = documents.iter().map(|d| (prompt_key(&d.prompt), d.clone())).collect();
-        let by_id = documents.into_iter().map(|d| (d.input_id.clone(), d)).collect();
-        Ok(Self::Split { by_id, by_prompt })
+        let mut split = SplitDocuments {
+            documents: Vec::new(),
+            by_id: HashMap::new(),
+            by_query: HashMap::new(),
+            by_query_key: HashMap::new(),
+            by_original_key: HashMap::new(),
+        };
+        for (i, document) in documents.iter().enumerate() {
+            split.by_id.entry(document.input_id.clone()).or_insert(i);
+            split.by_query.entry(document.prompt.clone()).or_insert(i);
+            split.by_query_key.entry(prompt_key(&document.prompt)).or_default().push(i);
+            if let Some(original) = spec.original_query(&document.doc) {
+                split.by_original_key.entry(prompt_key(&original)).or_default().push(i);
+            }
+        }
+        split.documents = documents;
+        Ok(Self::Split(Box::new(split)))
     }
 
-    fn find(&self, record: &GenerationRecord) -> Option<TaskDocument> {
-        match self {
-            Self::Split { by_id, by_prompt } => by_id
-                .get(&record.input_id)
-                .or_else(|| record.prompt.as_deref().and_then(|p| by_prompt.get(&prompt_key(p))))
-                .cloned(),
-            Self::Lab { task, seed } => lab::document_by_id(*task, *seed, &record.input_id),
-        }
+    /// The record's document; `None` when nothing links; an error when its prompt key
+    /// is shared by several documents. `path` names the generation file in errors.
+    fn find(&self, record: &GenerationRecord, path: &Path) -> Result<Option<TaskDocument>, StageError> {
+        let split = match self {
+            Self::Lab { task, seed } => return Ok(lab::document_by_id(*task, *seed, &record.input_id)),
+            Self::Split(split) => split,
+        };
+        let one_of = |table: &HashMap<String, Vec<usize>>, text: &str| -> Result<Option<usize>, StageError> {
+            let key = prompt_key(text);
+            match table.get(&key).map(Vec::as_slice) {
+                None | Some([]) => Ok(None),
+                Some([only]) => Ok(Some(*only)),
+                Some(several) => Err(StageError::AmbiguousPrompt {
+                    path: path.to_owned(),
+                    line: record.line,
+                    key,
+                    documents: several.iter().map(|&i| split.documents[i].input_id.clone()).collect(),
+                }),
+            }
+        };
+        let original = record.original_prompt.as_deref().filter(|_| !split.by_original_key.is_empty());
+        let index = if let Some(&i) = split.by_id.get(&record.input_id) {
+            Some(i)
+        } else if let Some(original) = original {
+            one_of(&split.by_original_key, original)?
+        } else if let Some(prompt) = record.prompt.as_deref() {
+            match split.by_query.get(prompt) {
+                Some(&i) => Some(i),
+                None => one_of(&split.by_query_key, prompt)?,
+            }
+        } else {
+            None
+        };
+        Ok(index.map(|i| split.documents[i].clone()))
     }
 }
 
@@ -419,8 +494,21 @@ impl<'a> Checker<'a> {
     }
 
     /// HumanEval and MBPP: each output assembled into a program and run in the sandbox.
+    ///
+    /// The paper mode first passes every output through the study's `_strip_cot`, as its
+    /// harness does. That ends in `.strip()`, so a raw continuation (a function body
+    /// written after the prompt) loses its first line's indentation and fails, which is
+    /// why the study's Table 8 gives Base 1.6% HumanEval pass@1. The corrected mode keeps
+    /// the output as written.
     fn check_code(&mut self, doc: &Value, outputs: &[String], corrected: bool) -> Checked {
         let text = |key: &str| doc.get(key).and_then(Value::as_str).unwrap_or("");
+        let stripped: Vec<String>;
+        let outputs = if corrected {
+            outputs
+        } else {
+            stripped = outputs.iter().map(|o| strip_cot(o)).collect();
+            &stripped
+        };
         let programs: Vec<String> = if self.spec.quality == Quality::HumanEval {
             let assemble = if corrected { humaneval_program_corrected } else { humaneval_program };
             outputs.iter().map(|o| assemble(text("prompt"), o, text("test"), text("entry_point"))).collect()

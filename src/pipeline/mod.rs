@@ -116,6 +116,25 @@ pub enum StageError {
     /// The request itself is inconsistent (names the option or field).
     #[error("{0}")]
     Invalid(String),
+    /// A record has no id of the task and its prompt's 200-character key is shared by
+    /// several documents, so it cannot be linked to one.
+    #[error(
+        "{path}:{line}: the prompt's first 200 characters ({key:?}) are shared by {} documents ({}), so the \
+         record cannot be linked to one; give the records their `input_id`s, or the unwrapped prompt as \
+         `original_query`",
+        documents.len(),
+        documents.join(", ")
+    )]
+    AmbiguousPrompt {
+        /// The generation file.
+        path: PathBuf,
+        /// 1-based line (or row) of the record.
+        line: usize,
+        /// The shared key.
+        key: String,
+        /// The ids of the documents that share it.
+        documents: Vec<String>,
+    },
 }
 
 impl StageError {

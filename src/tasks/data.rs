@@ -21,7 +21,8 @@ pub const SELECTION_SEED: i64 = 42;
 pub struct TaskDocument {
     /// The dataset's own id where it has one, else the document's position in the split.
     pub input_id: String,
-    /// Position in the split (dataset order).
+    /// Position in the split (dataset order, among the documents the task keeps: see
+    /// [`TaskSpec::keeps`](super::registry::TaskSpec::keeps)).
     pub index: usize,
     /// The rendered query.
     pub prompt: String,
@@ -102,7 +103,8 @@ pub fn load_split(task: &'static TaskSpec, data: Option<&Path>) -> Result<Vec<Ta
         }
         (None, None) => return Err(TaskDataError::Missing { task: task.name, source_name: task.source }),
     };
-    let docs = read_documents(&path)?;
+    // lighteval's `hf_filter` runs on the split before anything else (PRISM's).
+    let docs: Vec<Value> = read_documents(&path)?.into_iter().filter(|doc| task.keeps(doc)).collect();
     let mut documents = Vec::with_capacity(docs.len());
     for (index, doc) in docs.into_iter().enumerate() {
         let prompt = task.render(&doc).map_err(|source| TaskDataError::Render { path: path.clone(), index, source })?;

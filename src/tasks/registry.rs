@@ -132,6 +132,25 @@ impl TaskSpec {
         })
     }
 
+    /// Whether the task keeps a document of its split (lighteval's `hf_filter`, applied
+    /// before the seeded selection). Only PRISM filters: the study's `_is_prism_valid`.
+    pub fn keeps(&self, doc: &Value) -> bool {
+        match self.name {
+            "prism" => prism_valid(doc),
+            _ => true,
+        }
+    }
+
+    /// The unwrapped query a wrapping template is built around (lighteval's
+    /// `doc.original_query`): the HumanEval prompt inside `humaneval_instruct`'s
+    /// instructions; `None` for the tasks that do not wrap.
+    pub fn original_query(&self, doc: &Value) -> Option<String> {
+        match self.name {
+            "humaneval_instruct" => doc.get("prompt").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        }
+    }
+
     /// The prompt a model without a chat template continues, when it differs from
     /// [`Self::render`]'s query (the lab tasks: `Question: …\nAnswer:`); `None` for the
     /// study's tasks, whose query is the same with or without a template.
@@ -141,6 +160,37 @@ impl TaskSpec {
             _ => Ok(None),
         }
     }
+}
+
+/// The study's `_is_prism_valid` (`lighteval_open_ended_tasks.py`): a row is kept when
+/// `included_in_balanced_subset` is true (Python truthiness), its `opening_prompt`
+/// stripped is not empty, not a greeting once lower-cased with `.!?,` stripped from its
+/// end (`hello`, `hi`, `hey`, `hola`; the set's punctuated entries can never match after
+/// that strip), and at most 20% of its characters (code points) are above U+007F.
+fn prism_valid(doc: &Value) -> bool {
+    const GREETINGS: [&str; 9] = ["hello", "hi", "hey", "hola", "hello!", "hi!", "hey!", "hello.", "hi."];
+    let balanced = match doc.get("included_in_balanced_subset") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|x| x != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::Null) | None => false,
+    };
+    if !balanced {
+        return false;
+    }
+    let prompt = crate::pycompat::py_strip(doc.get("opening_prompt").and_then(Value::as_str).unwrap_or(""));
+    if prompt.is_empty() {
+        return false;
+    }
+    let lowered = prompt.to_lowercase();
+    if GREETINGS.contains(&lowered.trim_end_matches(['.', '!', '?', ','])) {
+        return false;
+    }
+    let characters = prompt.chars().count();
+    let non_ascii = prompt.chars().filter(|c| u32::from(*c) > 127).count();
+    non_ascii as f64 / characters as f64 <= 0.2
 }
 
 const MATH_STOPS: &[&str] = &["\nProblem:", "\n\nProblem"];
@@ -375,6 +425,34 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// The verdicts of the study's `_is_prism_valid` (run on CPython 3.11 on these rows).
+    #[test]
+    fn prism_keeps_the_rows_the_studys_filter_keeps() {
+        let prism = task("prism").unwrap();
+        let row =
+            |balanced: Value, prompt: &str| json!({"included_in_balanced_subset": balanced, "opening_prompt": prompt});
+        let cases = [
+            (row(json!(true), "Is euthanasia ever justified?"), true),
+            (row(json!(false), "Is euthanasia ever justified?"), false),
+            (json!({"opening_prompt": "Is euthanasia ever justified?"}), false),
+            (row(json!(true), "   \n "), false),
+            (row(json!(true), "  Hello!!  "), false),
+            (row(json!(true), "HEY,"), false),
+            (row(json!(true), "Hola?!"), false),
+            (row(json!(true), "hi there"), true),
+            (row(json!(true), "abcdéfghij"), true),
+            (row(json!(true), "abcdéfghié"), true),
+            (row(json!(true), "abcdéfghéé"), false),
+            (row(json!(true), "Привет, как дела?"), false),
+            (row(json!(1), "What is fair?"), true),
+            (row(json!("yes"), "What is fair?"), true),
+        ];
+        for (doc, kept) in cases {
+            assert_eq!(prism.keeps(&doc), kept, "{doc}");
+        }
+        assert!(task("gsm8k").unwrap().keeps(&json!({})), "other tasks keep every row");
+    }
 
     #[test]
     fn fifteen_tasks_and_one_variant_with_unique_names() {

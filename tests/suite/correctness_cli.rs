@@ -227,14 +227,17 @@ fn humaneval_outputs_run_in_the_sandbox() {
     let lines: Vec<Value> =
         std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
+    // The paper mode strips each output as the study's harness does (`_strip_cot` ends in
+    // `.strip()`), so the raw continuation loses its first indentation and fails.
     for line in &lines {
-        assert_eq!(line["labels"], json!([true, false, true, false]), "{line}");
+        assert_eq!(line["labels"], json!([false, false, true, false]), "{line}");
         assert_eq!(line["details"][1]["outcome"]["outcome"], "failed");
         assert_eq!(line["majority_vote"], Value::Null);
     }
-    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.5000"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.2500"));
 
-    // The corrected mode keeps the defined entry point, so the helper-first program passes.
+    // The corrected mode keeps the continuation's indentation and the defined entry point,
+    // so the continuation and the helper-first program pass.
     let corrected = dir.path().join("corrected.jsonl");
     let output = divcollapse(&[
         "correctness",
@@ -286,4 +289,72 @@ fn the_corrected_math_mode_reads_whole_boxes_and_the_prompts_answer_form() {
         assert_eq!(paper["labels"][0], false, "{paper}");
     }
     assert!(stderr.contains("accuracy@1 1.0000"), "{stderr}");
+}
+
+/// `humaneval_instruct`'s instruction head is 189 characters, so the reference's 200-
+/// character prompt key leaves only 11 characters of each problem: the 164 queries give
+/// 130 keys. Every record must still reach its own problem (linked by its whole prompt, or
+/// by the unwrapped `original_query` as the study's scripts do), and a bare key that
+/// several problems share must be an error naming them, not a guess.
+#[test]
+fn humaneval_instruct_records_link_to_their_own_problem_among_all_164() {
+    use diversity_collapse::pipeline::StageError;
+    use diversity_collapse::pipeline::label::{CheckMode, LabelSettings, label_run};
+
+    let _serial = crate::sandbox_serial();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = task("humaneval_instruct").unwrap();
+    let documents = load_task(spec, None, None).unwrap();
+    assert_eq!(documents.len(), 164);
+    let key = |prompt: &str| prompt.chars().take(200).collect::<String>().trim().to_owned();
+    let keys: std::collections::HashSet<String> = documents.iter().map(|d| key(&d.prompt)).collect();
+    assert_eq!(keys.len(), 130, "distinct 200-character keys of the 164 queries");
+
+    // Each output is its own problem's canonical solution as a fenced program: it passes
+    // only when the record is checked against that problem. (Corrected mode: the paper's
+    // renaming of the first `def` breaks the solutions that define a helper first.)
+    let solution = |doc: &Value| {
+        format!("```python\n{}{}\n```", doc["prompt"].as_str().unwrap(), doc["canonical_solution"].as_str().unwrap())
+    };
+    let run = |name: &str, records: Vec<Value>| -> Result<Vec<Value>, StageError> {
+        let input = dir.path().join(format!("{name}.jsonl"));
+        std::fs::write(&input, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
+        let out = dir.path().join(format!("{name}.labels.jsonl"));
+        let settings = LabelSettings { mode: CheckMode::Corrected, ..LabelSettings::default() };
+        let summary = label_run("humaneval_instruct", &input, &settings, &out, &mut ())?;
+        assert_eq!(summary.unlinked, 0, "{name}");
+        Ok(std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+    };
+    let check_all_pass = |name: &str, lines: Vec<Value>| {
+        assert_eq!(lines.len(), 164, "{name}");
+        let ids: std::collections::HashSet<&str> = lines.iter().map(|l| l["input_id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 164, "{name}: every problem once");
+        for line in &lines {
+            assert_eq!(line["labels"], json!([true]), "{name}: {line}");
+        }
+    };
+
+    // No ids: by the whole (wrapped) prompt.
+    let whole: Vec<Value> =
+        documents.iter().map(|d| json!({"prompt": d.prompt, "outputs": [solution(&d.doc)]})).collect();
+    check_all_pass("whole prompt", run("whole", whole).unwrap());
+
+    // No ids, a truncated query, and the unwrapped prompt as lighteval's details carry it.
+    let original: Vec<Value> = documents
+        .iter()
+        .map(|d| json!({"prompt": key(&d.prompt), "original_query": d.doc["prompt"], "outputs": [solution(&d.doc)]}))
+        .collect();
+    check_all_pass("original_query", run("original", original).unwrap());
+
+    // Only a key that several problems share: an error naming them.
+    let shared =
+        documents.iter().find(|d| documents.iter().filter(|e| key(&e.prompt) == key(&d.prompt)).count() > 1).unwrap();
+    let error =
+        run("ambiguous", vec![json!({"prompt": key(&shared.prompt), "outputs": [solution(&shared.doc)]})]).unwrap_err();
+    let StageError::AmbiguousPrompt { line, documents: colliding, .. } = &error else {
+        panic!("expected an ambiguous-prompt error, got {error}")
+    };
+    assert_eq!(*line, 1);
+    assert!(colliding.len() > 1 && colliding.contains(&shared.input_id), "{error}");
+    assert!(error.to_string().contains(&shared.input_id), "{error}");
 }

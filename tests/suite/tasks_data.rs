@@ -72,3 +72,29 @@ fn users_exports_load_as_jsonl_and_parquet() {
     let error = load_task(task("cruxeval").unwrap(), Some(&bad), None).unwrap_err().to_string();
     assert!(error.contains("bad.jsonl:2: invalid JSON"), "{error}");
 }
+
+/// PRISM's rows are filtered (`_is_prism_valid`) before lighteval's seeded selection, as
+/// in the study: 40 rows, every third outside the balanced subset and every seventh a
+/// bare greeting, leave 22; the first 10 of `random.Random(42).shuffle` of those 22 ids
+/// (computed with CPython 3.11) are the selection.
+#[test]
+fn prism_is_filtered_before_the_seeded_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("prism.jsonl");
+    let rows: String = (0..40)
+        .map(|i| {
+            let prompt = if i % 7 == 0 { "hello".to_owned() } else { format!("Question number {i}?") };
+            format!(
+                "{}\n",
+                serde_json::json!({"conversation_id": format!("c{i}"), "included_in_balanced_subset": i % 3 != 0,
+                    "opening_prompt": prompt})
+            )
+        })
+        .collect();
+    std::fs::write(&path, rows).unwrap();
+    let prism = task("prism").unwrap();
+    assert_eq!(diversity_collapse::tasks::data::load_split(prism, Some(&path)).unwrap().len(), 22);
+    let selected: Vec<String> =
+        load_task(prism, Some(&path), Some(10)).unwrap().into_iter().map(|d| d.input_id).collect();
+    assert_eq!(selected, ["c38", "c10", "c4", "c26", "c17", "c22", "c29", "c34", "c11", "c23"]);
+}
