@@ -24,11 +24,12 @@ HOST_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 SHARED_PROFILE="$DIVCOLLAPSE_CACHE/.cargo/config.toml"
 mkdir -p "$DIVCOLLAPSE_CACHE/.cargo"
 # Writes stdin to $1 unless the file already holds exactly that (keeps timestamps, so
-# cargo sees no change).
+# cargo sees no change). The temporary file is this shell's own, so two scripts that
+# source this file at once do not remove each other's.
 write_if_changed() {
-    local target=$1
-    cat > "$target.new"
-    if cmp -s "$target.new" "$target"; then rm "$target.new"; else mv "$target.new" "$target"; fi
+    local target=$1 new="$1.new.$$"
+    cat > "$new"
+    if cmp -s "$new" "$target"; then rm -f "$new"; else mv -f "$new" "$target"; fi
 }
 
 write_if_changed "$SHARED_PROFILE" <<'TOML'
