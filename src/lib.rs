@@ -36,6 +36,7 @@ pub mod data;
 pub mod device;
 pub mod encoders;
 pub mod generate;
+pub mod judge;
 pub mod lab;
 pub mod metrics;
 pub mod notebook;

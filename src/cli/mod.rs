@@ -32,6 +32,7 @@ mod demo;
 mod embed;
 mod generate;
 mod info;
+mod judge;
 mod lab;
 mod logits;
 mod olmo3_check;
@@ -81,6 +82,12 @@ enum Command {
     /// A whole study over a lineage description: sample, score and label each checkpoint
     /// where its files are missing or out of date, then the analysis.
     Study(study::StudyArgs),
+    /// The study's LLM judges: prepare Batch API requests, send them to an
+    /// OpenAI-compatible server, score the replies.
+    Judge {
+        #[command(subcommand)]
+        command: judge::JudgeCommand,
+    },
     /// Quality-filtered diversity and the matched correctness decomposition, with
     /// bootstrap intervals, from a per-prompt CSV (the reference's qfd_per_prompt.csv).
     Qfd(qfd::QfdArgs),
@@ -203,6 +210,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Correctness(args) => correctness::run(&args),
         Command::Study(args) => study::run(&args),
+        Command::Judge { command } => judge::run(&command),
         Command::Qfd(args) => qfd::run(&args),
         Command::Lab { command } => lab::run(&command),
         Command::Info => info::run(),

@@ -109,6 +109,35 @@ pub fn read_details(path: &Path) -> Result<Vec<GenerationRecord>, DetailsError> 
     Ok(records)
 }
 
+/// `doc.choices` of every row of a details file, in row order (an empty list where the
+/// column, the field or the row's value is missing): the reference summary of the
+/// summarisation tasks and the `"; "`-joined checklist of WildBench (methodology §2.8).
+pub fn read_details_choices(path: &Path) -> Result<Vec<Vec<String>>, DetailsError> {
+    let read_error = |message: String| DetailsError::Read { path: path.to_owned(), message };
+    let file = std::fs::File::open(path).map_err(|e| read_error(e.to_string()))?;
+    let frame = super::read_parquet(file).map_err(|e| read_error(e.to_string()))?;
+    let choices =
+        frame.column("doc").ok().and_then(|doc| doc.struct_().ok().and_then(|s| s.field_by_name("choices").ok()));
+    let Some(choices) = choices else { return Ok(vec![Vec::new(); frame.height()]) };
+    let list = choices.list().map_err(|_| DetailsError::Field {
+        path: path.to_owned(),
+        field: "doc.choices".into(),
+        problem: "not a list of strings".into(),
+    })?;
+    list.into_iter()
+        .enumerate()
+        .map(|(row, items)| {
+            let Some(items) = items else { return Ok(Vec::new()) };
+            let items = items.str().map_err(|_| DetailsError::Field {
+                path: path.to_owned(),
+                field: "doc.choices".into(),
+                problem: format!("row {row}: not a list of strings"),
+            })?;
+            Ok(items.into_iter().map(|c| c.unwrap_or_default().to_owned()).collect())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,30 +214,9 @@ impl ChatTemplate {
 /// `json.dumps(value, ensure_ascii=False)`: `", "` and `": "` separators, insertion
 /// order, no HTML escaping.
 fn python_tojson(value: Value) -> Result<Value, JinjaError> {
-    let json = serde_json::to_value(&value)
-        .map_err(|e| JinjaError::new(ErrorKind::InvalidOperation, format!("tojson: {e}")))?;
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
-    json.serialize(&mut serializer)
-        .map_err(|e| JinjaError::new(ErrorKind::InvalidOperation, format!("tojson: {e}")))?;
-    Ok(Value::from_safe_string(String::from_utf8(out).expect("serde_json writes UTF-8")))
-}
-
-/// serde_json formatting with Python's default separators.
-struct PythonFormatter;
-
-impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first { Ok(()) } else { writer.write_all(b", ") }
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first { Ok(()) } else { writer.write_all(b", ") }
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        writer.write_all(b": ")
-    }
+    let failed = |e: serde_json::Error| JinjaError::new(ErrorKind::InvalidOperation, format!("tojson: {e}"));
+    let json = serde_json::to_value(&value).map_err(failed)?;
+    Ok(Value::from_safe_string(crate::pycompat::json::dumps(&json, false).map_err(failed)?))
 }
 
 /// The study's "think without thinking" condition (methodology §1.4): the rendered

@@ -7,6 +7,7 @@
 //! `char::is_whitespace` does not include `\x1c`–`\x1f`), so these ports exist to make
 //! results match the reference bit for bit.
 
+pub mod json;
 pub mod literal;
 pub mod number;
 pub mod numpy_random;
@@ -14,7 +15,7 @@ pub mod random;
 pub mod string;
 
 pub use literal::{LiteralError, PyLiteral, literal_eval};
-pub use number::{py_float, py_format_g, py_int_str};
+pub use number::{py_float, py_format_g, py_int, py_int_str};
 pub use numpy_random::NumpyLegacyRandom;
 pub use random::PyRandom;
 pub use string::{PY_WS, is_py_whitespace, py_split_whitespace, py_splitlines, py_strip};

@@ -74,6 +74,34 @@ pub fn py_float(text: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok()
 }
 
+/// Python's `int(s)` in base 10: surrounding whitespace, one optional sign, any Unicode
+/// decimal digits, `_` only between two digits. `None` where Python raises, and for
+/// values beyond `i128` (Python's `int` has no bound; no caller needs such values).
+pub fn py_int(text: &str) -> Option<i128> {
+    let text = py_strip(text);
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let chars: Vec<char> = digits.chars().collect();
+    if chars.is_empty() {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' {
+            let digit_at = |j: usize| chars.get(j).is_some_and(|&d| d != '_' && unicode_digit(d).is_some());
+            if i == 0 || !digit_at(i - 1) || !digit_at(i + 1) {
+                return None;
+            }
+            continue;
+        }
+        let digit = if c.is_ascii_digit() { c as u32 - '0' as u32 } else { unicode_digit(c)? };
+        value = value.checked_mul(10)?.checked_add(i128::from(digit))?;
+    }
+    Some(if negative { -value } else { value })
+}
+
 /// `str(int(x))` for a finite integral `x`: its exact decimal value (an f64 above 2^53
 /// is an exact integer, printed in full as Python's arbitrary-precision `int` does).
 pub fn py_int_str(x: f64) -> String {
@@ -138,6 +166,29 @@ pub fn py_format_g(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Verdicts of CPython 3.11's `int(s)`.
+    #[test]
+    fn int_parsing_follows_python() {
+        let cases = [
+            (" 7 ", Some(7)),
+            ("+7", Some(7)),
+            ("-0", Some(0)),
+            ("1_0", Some(10)),
+            ("1__0", None),
+            ("_1", None),
+            ("1_", None),
+            ("07", Some(7)),
+            ("\u{663}", Some(3)),
+            ("7.0", None),
+            ("", None),
+            ("+", None),
+            (" - 7", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(py_int(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn float_parsing_follows_python() {

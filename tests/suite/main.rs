@@ -21,6 +21,8 @@ mod generate_cli;
 mod generate_engine;
 mod ifeval_golden;
 mod ifeval_official_golden;
+mod judge_golden;
+mod judge_server;
 mod lab;
 mod langdetect_golden;
 mod lighteval_details_golden;
