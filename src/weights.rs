@@ -122,6 +122,11 @@ impl HostTensors {
         Ok(Self { tensors })
     }
 
+    /// Whether a tensor of that name was read.
+    pub fn contains(&self, name: &str) -> bool {
+        self.tensors.contains_key(name)
+    }
+
     /// Fails with every missing, unexpected and misshapen tensor at once.
     pub fn check(&self, folder: &Path, expected: &BTreeMap<String, Vec<usize>>) -> Result<(), WeightsError> {
         let mut missing = Vec::new();

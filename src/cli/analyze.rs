@@ -61,6 +61,7 @@ impl ModelArgs {
             nli_max_length: self.nli_max_length,
             batch_size: self.batch_size,
             embedding_cache: self.embedding_cache.clone(),
+            code_encoder: None,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! `divcollapse correctness --task NAME --generations FILE --out labels.jsonl`: the label
-//! stage ([`crate::pipeline::label`]) from the command line. The quality summary goes to
-//! stderr, the labels file's path to stdout.
+//! `divcollapse correctness --task NAME --generations FILE --out labels.jsonl [--summary
+//! FILE.csv]`: the label stage ([`crate::pipeline::label`]) from the command line. The
+//! quality summary goes to stderr (and, with `--summary`, to a CSV with intervals:
+//! [`crate::pipeline::quality`]), the labels file's path to stdout.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::pipeline::label::{CheckMode, LabelSettings, label_run};
+use crate::pipeline::quality::{quality_row, write_quality_csv};
 
 #[derive(Debug, Args)]
 pub(crate) struct CorrectnessArgs {
@@ -35,6 +37,15 @@ pub(crate) struct CorrectnessArgs {
     /// quality-filtered scripts. Pass 10 in paper mode to label as those scripts do.
     #[arg(long)]
     timeout: Option<u64>,
+    /// Also write the quality summary as CSV: acc@1, MV@K, pass@K and pass@1/5/10/16 with
+    /// bootstrap intervals over prompts, IFEval strict@1 and loose@1.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// The model's name in the summary (default: the generation file's stem).
+    #[arg(long)]
+    model_name: Option<String>,
+    #[command(flatten)]
+    bootstrap: super::BootstrapArgs,
 }
 
 pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
@@ -47,6 +58,13 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
     let summary = label_run(&args.task, &args.generations, &settings, &args.out, &mut super::Bars::default())?;
     for line in summary.lines() {
         eprintln!("{line}");
+    }
+    if let Some(path) = &args.summary {
+        let records = crate::data::labels::LabelsFile::read(&args.out)?;
+        let model = args.model_name.clone().unwrap_or_else(|| super::file_stem_of(&args.generations));
+        let bootstrap = crate::stats::Bootstrap::new(args.bootstrap.config());
+        let row = quality_row(&model, &summary.task, &records.records(), Some(&summary), &bootstrap)?;
+        write_quality_csv(path, &[row])?;
     }
     println!("{}", args.out.display());
     Ok(())

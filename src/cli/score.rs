@@ -1,4 +1,4 @@
-//! `divcollapse score --generations FILE --metrics ead,sbert,vendi[,nli] --out TABLE`:
+//! `divcollapse score --generations FILE --metrics ead,sbert,vendi[,nli][,ast][,code_sbert,code_vendi] --out TABLE`:
 //! the score stage ([`crate::pipeline::score`]) from the command line.
 
 use std::path::PathBuf;
@@ -15,7 +15,8 @@ pub(crate) struct ScoreArgs {
     /// `.parquet` file (raw outputs, think-stripped on reading).
     #[arg(long)]
     generations: PathBuf,
-    /// Comma-separated metrics: ead, sbert, vendi, nli (nli needs --nli-model).
+    /// Comma-separated metrics: ead, sbert, vendi, nli (needs --nli-model), ast (code; parsed by python3),
+    /// code_sbert and code_vendi (need --code-encoder).
     #[arg(long, default_value = "ead,sbert,vendi")]
     metrics: String,
     /// sentence-transformers folder for sbert and vendi (default: the fetched all-mpnet-base-v2).
@@ -24,6 +25,9 @@ pub(crate) struct ScoreArgs {
     /// NLI model folder (roberta-large-mnli).
     #[arg(long)]
     nli_model: Option<PathBuf>,
+    /// Code encoder folder for code_sbert and code_vendi (microsoft/unixcoder-base).
+    #[arg(long)]
+    code_encoder: Option<PathBuf>,
     /// NLI pair truncation in tokens (the study: 512).
     #[arg(long, default_value_t = 512)]
     nli_max_length: usize,
@@ -76,6 +80,7 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         nli_max_length: args.nli_max_length,
         batch_size: args.batch_size,
         embedding_cache: args.embedding_cache.clone(),
+        code_encoder: args.code_encoder.clone(),
     };
     let outputs = ScoreOutputs {
         table: args.out.clone(),

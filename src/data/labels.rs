@@ -111,6 +111,13 @@ impl LabelsFile {
         Ok(Self { path: path.to_owned(), by_key, tasks })
     }
 
+    /// Every record in file order.
+    pub fn records(&self) -> Vec<&LabelRecord> {
+        let mut records: Vec<(usize, &LabelRecord)> = self.by_key.values().map(|(line, r)| (*line, r)).collect();
+        records.sort_by_key(|(line, _)| *line);
+        records.into_iter().map(|(_, r)| r).collect()
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path

@@ -1,5 +1,7 @@
-//! RoBERTa for sequence classification (transformers' `RobertaForSequenceClassification`)
-//! as the NLI metric runs roberta-large-mnli, and the NLI scorer built on it.
+//! RoBERTa: the bare encoder (transformers' `RobertaModel`, as UniXcoder's code
+//! embeddings use it), the encoder with the sequence-classification head
+//! (`RobertaForSequenceClassification`) as the NLI metric runs roberta-large-mnli, and
+//! the NLI scorer built on it.
 //!
 //! Pairs are tokenised as `<s> premise </s></s> hypothesis </s>` with `longest_first`
 //! truncation to `max_length` (512 for the study), padded on the right per batch.
@@ -74,7 +76,7 @@ impl NliLabel {
     }
 }
 
-/// `config.json` of a RoBERTa classifier (fields used).
+/// `config.json` of a RoBERTa model (fields used).
 #[derive(Debug, Clone, Deserialize)]
 pub struct RobertaConfig {
     /// Vocabulary size.
@@ -98,7 +100,8 @@ pub struct RobertaConfig {
     /// Padding id (also the position padding index).
     #[serde(default = "default_pad_token_id")]
     pub pad_token_id: u32,
-    /// Labels by output index.
+    /// Labels by output index (empty for a bare encoder).
+    #[serde(default)]
     pub id2label: BTreeMap<String, String>,
     /// Activation (only `gelu`).
     #[serde(default = "default_hidden_act")]
@@ -110,13 +113,14 @@ fn one() -> usize {
 }
 
 /// Longest input the position table can index: positions run from `pad_token_id + 1`.
-fn position_capacity(config: &RobertaConfig) -> usize {
+pub fn position_capacity(config: &RobertaConfig) -> usize {
     config.max_position_embeddings.saturating_sub(config.pad_token_id as usize + 1).max(1)
 }
 
-/// RoBERTa encoder with the sequence-classification head.
+/// The RoBERTa encoder (transformers' `RobertaModel` without its pooler): embeddings
+/// and the post-LN layers, giving the last hidden states.
 #[derive(Module, Debug)]
-pub struct RobertaClassifier<B: Backend> {
+pub struct RobertaEncoder<B: Backend> {
     /// Token embeddings.
     pub word_embeddings: Embedding<B>,
     /// Position embeddings.
@@ -127,18 +131,13 @@ pub struct RobertaClassifier<B: Backend> {
     pub embeddings_norm: LayerNorm<B>,
     /// Encoder layers.
     pub layers: Vec<EncoderLayer<B>>,
-    /// Head: `hidden → hidden`, tanh.
-    pub dense: Linear<B>,
-    /// Head: `hidden → labels`.
-    pub out_proj: Linear<B>,
     /// Padding id.
     pub padding_idx: u32,
 }
 
-impl<B: Backend> RobertaClassifier<B> {
-    /// Class logits `[batch, labels]` for right-padded ids and their mask.
-    pub fn forward(&self, input_ids: &[Vec<u32>], attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 2> {
-        let batch = input_ids.len();
+impl<B: Backend> RobertaEncoder<B> {
+    /// Last hidden states `[batch, tokens, hidden]` for right-padded ids and their mask.
+    pub fn forward(&self, input_ids: &[Vec<u32>], attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 3> {
         let (ids, positions) = ids_and_positions::<B>(input_ids, self.padding_idx, device);
         let token_type = self.token_type.val().unsqueeze::<3>();
         let mut x = self
@@ -148,6 +147,90 @@ impl<B: Backend> RobertaClassifier<B> {
         for layer in &self.layers {
             x = layer.forward(x, bias.clone());
         }
+        x
+    }
+
+    /// The tensors of the encoder under `prefix` (`roberta.` in a classifier, empty in a
+    /// bare `RobertaModel`) with their shapes.
+    fn expect(config: &RobertaConfig, prefix: &str, expected: &mut BTreeMap<String, Vec<usize>>) {
+        let h = config.hidden_size;
+        expected.insert(format!("{prefix}embeddings.word_embeddings.weight"), vec![config.vocab_size, h]);
+        expected.insert(format!("{prefix}embeddings.position_embeddings.weight"), vec![config.max_position_embeddings, h]);
+        expected.insert(format!("{prefix}embeddings.token_type_embeddings.weight"), vec![config.type_vocab_size, h]);
+        for suffix in ["weight", "bias"] {
+            expected.insert(format!("{prefix}embeddings.LayerNorm.{suffix}"), vec![h]);
+        }
+        for i in 0..config.num_hidden_layers {
+            ROBERTA_LAYER.expect(&format!("{prefix}encoder.layer.{i}"), h, config.intermediate_size, expected);
+        }
+    }
+
+    /// Takes the encoder's tensors under `prefix`.
+    fn take(take: &mut DeviceTensors<'_, B>, config: &RobertaConfig, prefix: &str) -> Self {
+        let word = take.matrix(&format!("{prefix}embeddings.word_embeddings.weight"));
+        let position = take.matrix(&format!("{prefix}embeddings.position_embeddings.weight"));
+        let token_type = take.matrix(&format!("{prefix}embeddings.token_type_embeddings.weight")).narrow(0, 0, 1);
+        let embeddings_norm = take.norm(&format!("{prefix}embeddings.LayerNorm"));
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| take.encoder_layer(&format!("{prefix}encoder.layer.{i}"), &ROBERTA_LAYER, config.num_attention_heads))
+            .collect();
+        Self {
+            word_embeddings: Embedding { weight: Param::from_tensor(word) },
+            position_embeddings: Embedding { weight: Param::from_tensor(position) },
+            token_type: Param::from_tensor(token_type.reshape([config.hidden_size])),
+            embeddings_norm,
+            layers,
+            padding_idx: config.pad_token_id,
+        }
+    }
+
+    /// Loads a bare `RobertaModel` folder (e.g. microsoft/unixcoder-base: config.json and
+    /// safetensors; the pooler, unused by mean pooling, is ignored).
+    pub fn load(folder: &Path, device: &B::Device) -> Result<(Self, RobertaConfig), EncoderLoadError> {
+        let config = read_config(folder)?;
+        // Some checkpoints keep the `roberta.` prefix of a task model; accept both.
+        let mut tensors = HostTensors::read_folder(folder, |name| {
+            name.contains("pooler.") || name.ends_with("embeddings.position_ids") || name.starts_with("lm_head.")
+        })?;
+        let prefix = if tensors.contains("roberta.embeddings.word_embeddings.weight") { "roberta." } else { "" };
+        let mut expected = BTreeMap::new();
+        Self::expect(&config, prefix, &mut expected);
+        tensors.check(folder, &expected)?;
+        let mut take = DeviceTensors { tensors: &mut tensors, device, eps: config.layer_norm_eps };
+        Ok((Self::take(&mut take, &config, prefix), config))
+    }
+}
+
+/// Reads and checks a RoBERTa `config.json`.
+fn read_config(folder: &Path) -> Result<RobertaConfig, EncoderLoadError> {
+    let config_path = folder.join("config.json");
+    let config: RobertaConfig = read_json(&config_path)?;
+    let invalid = |message: String| EncoderLoadError::Config { path: config_path.clone(), message };
+    if config.hidden_act != "gelu" {
+        return Err(invalid(format!("field `hidden_act`: only \"gelu\" is supported, found \"{}\"", config.hidden_act)));
+    }
+    if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
+        return Err(invalid("field `num_attention_heads` does not divide `hidden_size`".to_owned()));
+    }
+    Ok(config)
+}
+
+/// RoBERTa encoder with the sequence-classification head.
+#[derive(Module, Debug)]
+pub struct RobertaClassifier<B: Backend> {
+    /// The encoder (`roberta.*`).
+    pub encoder: RobertaEncoder<B>,
+    /// Head: `hidden → hidden`, tanh.
+    pub dense: Linear<B>,
+    /// Head: `hidden → labels`.
+    pub out_proj: Linear<B>,
+}
+
+impl<B: Backend> RobertaClassifier<B> {
+    /// Class logits `[batch, labels]` for right-padded ids and their mask.
+    pub fn forward(&self, input_ids: &[Vec<u32>], attention_mask: &[Vec<u8>], device: &B::Device) -> Tensor<B, 2> {
+        let batch = input_ids.len();
+        let x = self.encoder.forward(input_ids, attention_mask, device);
         let [_, _, hidden] = x.dims();
         let first = x.narrow(1, 0, 1).reshape([batch, hidden]);
         self.out_proj.forward(self.dense.forward(first).tanh())
@@ -156,16 +239,7 @@ impl<B: Backend> RobertaClassifier<B> {
     fn expected_tensors(config: &RobertaConfig, labels: usize) -> BTreeMap<String, Vec<usize>> {
         let h = config.hidden_size;
         let mut expected = BTreeMap::new();
-        expected.insert("roberta.embeddings.word_embeddings.weight".into(), vec![config.vocab_size, h]);
-        expected
-            .insert("roberta.embeddings.position_embeddings.weight".into(), vec![config.max_position_embeddings, h]);
-        expected.insert("roberta.embeddings.token_type_embeddings.weight".into(), vec![config.type_vocab_size, h]);
-        for suffix in ["weight", "bias"] {
-            expected.insert(format!("roberta.embeddings.LayerNorm.{suffix}"), vec![h]);
-        }
-        for i in 0..config.num_hidden_layers {
-            ROBERTA_LAYER.expect(&format!("roberta.encoder.layer.{i}"), h, config.intermediate_size, &mut expected);
-        }
+        RobertaEncoder::<B>::expect(config, "roberta.", &mut expected);
         expected.insert("classifier.dense.weight".into(), vec![h, h]);
         expected.insert("classifier.dense.bias".into(), vec![h]);
         expected.insert("classifier.out_proj.weight".into(), vec![labels, h]);
@@ -175,46 +249,16 @@ impl<B: Backend> RobertaClassifier<B> {
 
     /// Loads a RoBERTa-for-sequence-classification folder (config.json + safetensors).
     pub fn load(folder: &Path, device: &B::Device) -> Result<(Self, RobertaConfig), EncoderLoadError> {
-        let config_path = folder.join("config.json");
-        let config: RobertaConfig = read_json(&config_path)?;
-        let invalid = |message: String| EncoderLoadError::Config { path: config_path.clone(), message };
-        if config.hidden_act != "gelu" {
-            return Err(invalid(format!(
-                "field `hidden_act`: only \"gelu\" is supported, found \"{}\"",
-                config.hidden_act
-            )));
-        }
-        if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
-            return Err(invalid("field `num_attention_heads` does not divide `hidden_size`".to_owned()));
-        }
+        let config = read_config(folder)?;
         let mut tensors = HostTensors::read_folder(folder, |name| {
             name.starts_with("roberta.pooler.") || name.ends_with("embeddings.position_ids")
         })?;
         tensors.check(folder, &Self::expected_tensors(&config, config.id2label.len()))?;
         let mut take = DeviceTensors { tensors: &mut tensors, device, eps: config.layer_norm_eps };
-        let word = take.matrix("roberta.embeddings.word_embeddings.weight");
-        let position = take.matrix("roberta.embeddings.position_embeddings.weight");
-        let token_type = take.matrix("roberta.embeddings.token_type_embeddings.weight").narrow(0, 0, 1);
-        let embeddings_norm = take.norm("roberta.embeddings.LayerNorm");
-        let layers = (0..config.num_hidden_layers)
-            .map(|i| {
-                take.encoder_layer(&format!("roberta.encoder.layer.{i}"), &ROBERTA_LAYER, config.num_attention_heads)
-            })
-            .collect();
+        let encoder = RobertaEncoder::take(&mut take, &config, "roberta.");
         let dense = take.linear("classifier.dense");
         let out_proj = take.linear("classifier.out_proj");
-        let hidden = config.hidden_size;
-        let model = Self {
-            word_embeddings: Embedding { weight: Param::from_tensor(word) },
-            position_embeddings: Embedding { weight: Param::from_tensor(position) },
-            token_type: Param::from_tensor(token_type.reshape([hidden])),
-            embeddings_norm,
-            layers,
-            dense,
-            out_proj,
-            padding_idx: config.pad_token_id,
-        };
-        Ok((model, config))
+        Ok((Self { encoder, dense, out_proj }, config))
     }
 }
 

@@ -1,6 +1,8 @@
 //! A sentence-transformers model folder run as `SentenceTransformer.encode` runs it:
-//! Transformer → Pooling(mean) → Normalize, with the settings read from the folder
-//! (`modules.json`, `sentence_bert_config.json`, `1_Pooling/config.json`).
+//! Transformer (MPNet or RoBERTa, by `config.json`'s `model_type`) → Pooling(mean) →
+//! Normalize, with the settings read from the folder (`modules.json`,
+//! `sentence_bert_config.json`, `1_Pooling/config.json`), or, for a code encoder given as
+//! a bare Hugging Face folder, the study's wrapping ([`SentenceEncoder::load_code`]).
 //!
 //! Texts are lower-cased if `do_lower_case`, tokenised with the
 //! folder's `tokenizer.json` (special tokens added) and truncated to `max_seq_length`
@@ -16,7 +18,8 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use super::cache::{CacheError, EmbeddingCache};
 use super::loading::{EncoderLoadError, read_json};
-use super::mpnet::{MpnetConfig, MpnetModel};
+use super::mpnet::MpnetModel;
+use super::roberta::RobertaEncoder;
 
 #[derive(Debug, Deserialize)]
 struct ModuleEntry {
@@ -76,10 +79,48 @@ pub enum SentenceEncoderError {
     },
 }
 
-/// A loaded sentence-transformers MPNet model.
+/// The transformer under the pooling: MPNet (all-mpnet-base-v2) or RoBERTa (UniXcoder).
+enum Body<B: Backend> {
+    Mpnet(MpnetModel<B>),
+    Roberta(RobertaEncoder<B>),
+}
+
+impl<B: Backend> Body<B> {
+    fn forward(&self, input_ids: &[Vec<u32>], mask: &[Vec<u8>], device: &B::Device) -> burn::tensor::Tensor<B, 3> {
+        match self {
+            Self::Mpnet(model) => model.forward(input_ids, mask, device),
+            Self::Roberta(model) => model.forward(input_ids, mask, device),
+        }
+    }
+}
+
+/// The sizes of the body that the encoder needs.
+#[derive(Debug, Clone, Copy)]
+struct BodyShape {
+    hidden_size: usize,
+    vocab_size: usize,
+    max_position_embeddings: usize,
+    pad_token_id: u32,
+}
+
+/// The sentence-transformers settings of an encoder.
+#[derive(Debug, Clone, Copy)]
+struct Pipeline {
+    max_seq_length: usize,
+    do_lower_case: bool,
+    normalize: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelType {
+    #[serde(default)]
+    model_type: String,
+}
+
+/// A loaded sentence-transformers model: MPNet or RoBERTa, mean pooling.
 pub struct SentenceEncoder<B: Backend> {
-    model: MpnetModel<B>,
-    config: MpnetConfig,
+    model: Body<B>,
+    config: BodyShape,
     tokenizer: Tokenizer,
     tokenizer_path: PathBuf,
     max_seq_length: usize,
@@ -91,6 +132,26 @@ pub struct SentenceEncoder<B: Backend> {
 impl<B: Backend> SentenceEncoder<B> {
     /// Loads a sentence-transformers folder (e.g. `assets/models/all-mpnet-base-v2`).
     pub fn load(folder: &Path, device: &B::Device) -> Result<Self, SentenceEncoderError> {
+        let pipeline = Self::read_pipeline(folder)?;
+        Self::load_with(folder, pipeline, device)
+    }
+
+    /// Loads a code encoder as the study's code-diversity script does
+    /// (`SentenceTransformer("microsoft/unixcoder-base")`, `max_seq_length = 512`,
+    /// `encode(..., normalize_embeddings=True)`): a sentence-transformers folder with its
+    /// own settings, or a bare Hugging Face encoder folder wrapped with mean pooling and a
+    /// 512-token limit. Embeddings are always L2-normalised.
+    pub fn load_code(folder: &Path, device: &B::Device) -> Result<Self, SentenceEncoderError> {
+        let pipeline = if folder.join("modules.json").exists() {
+            Pipeline { normalize: true, ..Self::read_pipeline(folder)? }
+        } else {
+            Pipeline { max_seq_length: 512, do_lower_case: false, normalize: true }
+        };
+        Self::load_with(folder, pipeline, device)
+    }
+
+    /// The folder's module pipeline (Transformer → Pooling(mean) [→ Normalize]).
+    fn read_pipeline(folder: &Path) -> Result<Pipeline, SentenceEncoderError> {
         let modules_path = folder.join("modules.json");
         let modules: Vec<ModuleEntry> = read_json(&modules_path)?;
         let unsupported =
@@ -123,7 +184,35 @@ impl<B: Backend> SentenceEncoder<B> {
             ));
         }
         let st_config: SentenceBertConfig = read_json(&folder.join("sentence_bert_config.json"))?;
-        let (model, config) = MpnetModel::load(folder, device)?;
+        Ok(Pipeline { max_seq_length: st_config.max_seq_length, do_lower_case: st_config.do_lower_case, normalize })
+    }
+
+    /// Loads the body named by `config.json`'s `model_type` and the tokenizer.
+    fn load_with(folder: &Path, pipeline: Pipeline, device: &B::Device) -> Result<Self, SentenceEncoderError> {
+        let config_path = folder.join("config.json");
+        let model_type: ModelType = read_json(&config_path)?;
+        let (model, config) = match model_type.model_type.as_str() {
+            "roberta" => {
+                let (model, c) = RobertaEncoder::load(folder, device)?;
+                let shape = BodyShape {
+                    hidden_size: c.hidden_size,
+                    vocab_size: c.vocab_size,
+                    max_position_embeddings: c.max_position_embeddings,
+                    pad_token_id: c.pad_token_id,
+                };
+                (Body::Roberta(model), shape)
+            }
+            _ => {
+                let (model, c) = MpnetModel::load(folder, device)?;
+                let shape = BodyShape {
+                    hidden_size: c.hidden_size,
+                    vocab_size: c.vocab_size,
+                    max_position_embeddings: c.max_position_embeddings,
+                    pad_token_id: c.pad_token_id,
+                };
+                (Body::Mpnet(model), shape)
+            }
+        };
         let tokenizer_path = folder.join("tokenizer.json");
         let tokenizer_error = |error: tokenizers::Error| SentenceEncoderError::Tokenizer {
             path: tokenizer_path.clone(),
@@ -142,7 +231,7 @@ impl<B: Backend> SentenceEncoder<B> {
         }
         // Position ids run up to length + padding index, so the table bounds the length.
         let position_limit = config.max_position_embeddings.saturating_sub(config.pad_token_id as usize + 1);
-        let max_seq_length = st_config.max_seq_length.min(position_limit);
+        let max_seq_length = pipeline.max_seq_length.min(position_limit);
         // The folder's tokenizer.json may carry its own padding and truncation (128 for
         // all-mpnet-base-v2); sentence-transformers overrides them at call time with
         // `truncation="longest_first", max_length=max_seq_length`, and so do we.
@@ -161,8 +250,8 @@ impl<B: Backend> SentenceEncoder<B> {
             tokenizer,
             tokenizer_path,
             max_seq_length,
-            do_lower_case: st_config.do_lower_case,
-            normalize,
+            do_lower_case: pipeline.do_lower_case,
+            normalize: pipeline.normalize,
             device: device.clone(),
         })
     }

@@ -152,6 +152,11 @@ mod tests {
             sbert: None,
             vendi: Some(1.0 / 3.0),
             nli: None,
+            ast_pairwise: None,
+            ast_distinct: None,
+            parseability_rate: None,
+            code_sbert: None,
+            code_vendi: None,
         }
     }
 

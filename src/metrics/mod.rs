@@ -15,6 +15,7 @@
 //! * [`journal`]: per-prompt scores made durable as they are computed (resumable `score`).
 
 pub mod across_input;
+pub mod ast_diversity;
 pub mod ead;
 pub mod eigen;
 pub mod journal;

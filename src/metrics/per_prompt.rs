@@ -9,6 +9,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::SmallSetPolicy;
+use super::ast_diversity::{AstError, AstParser};
 use super::ead::{EadConfig, ead};
 use super::nli::{SentencePairSampler, nli_diversity};
 use super::sbert::{EmbeddingSet, sbert_diversity};
@@ -30,6 +31,9 @@ pub enum ScoreError {
     /// The NLI model failed.
     #[error(transparent)]
     Nli(#[from] NliModelError),
+    /// The AST parser failed.
+    #[error(transparent)]
+    Ast(#[from] AstError),
 }
 
 /// A metric of the study.
@@ -47,6 +51,16 @@ pub enum Metric {
     /// NLI diversity.
     #[serde(rename = "NLI")]
     Nli,
+    /// AST subtree diversity of code (`ast_pairwise`, `ast_distinct`,
+    /// `parseability_rate`), parsed by CPython.
+    #[serde(rename = "AST")]
+    Ast,
+    /// 1 − mean pairwise cosine of code embeddings (UniXcoder) of the outputs' code.
+    #[serde(rename = "CODE_SBERT")]
+    CodeSbert,
+    /// Vendi score of the same code embeddings.
+    #[serde(rename = "CODE_VENDI")]
+    CodeVendi,
 }
 
 impl std::str::FromStr for Metric {
@@ -57,7 +71,10 @@ impl std::str::FromStr for Metric {
             "sbert" => Ok(Self::Sbert),
             "vendi" => Ok(Self::Vendi),
             "nli" => Ok(Self::Nli),
-            other => Err(format!("unknown metric `{other}` (ead, sbert, vendi, nli)")),
+            "ast" => Ok(Self::Ast),
+            "code_sbert" => Ok(Self::CodeSbert),
+            "code_vendi" => Ok(Self::CodeVendi),
+            other => Err(format!("unknown metric `{other}` (ead, sbert, vendi, nli, ast, code_sbert, code_vendi)")),
         }
     }
 }
@@ -83,6 +100,22 @@ pub struct PromptScores {
     pub vendi: Option<f64>,
     /// NLI diversity.
     pub nli: Option<f64>,
+    /// Mean pairwise multiset Jaccard distance of the outputs' height-4 AST subtrees.
+    #[serde(default)]
+    pub ast_pairwise: Option<f64>,
+    /// Distinct / total height-4 AST subtrees, pooled over the outputs.
+    #[serde(default)]
+    pub ast_distinct: Option<f64>,
+    /// Outputs whose code CPython parses / outputs.
+    #[serde(default)]
+    pub parseability_rate: Option<f64>,
+    /// 1 − mean pairwise cosine of the code embeddings (non-empty code only; `None`
+    /// below two).
+    #[serde(default)]
+    pub code_sbert: Option<f64>,
+    /// Vendi score of the code embeddings (the quality-filtered variant; `None` below two).
+    #[serde(default)]
+    pub code_vendi: Option<f64>,
 }
 
 /// The correctness side of one prompt: its labels, and the diversity of its correct
@@ -127,6 +160,10 @@ pub struct PromptScorer<'a, B: Backend> {
     pub sampler: SentencePairSampler,
     /// An embedding cache shared across runs, if any.
     pub cache: Option<EmbeddingCache>,
+    /// The CPython process that parses code, required for the AST metrics.
+    pub ast: Option<AstParser>,
+    /// The code encoder (UniXcoder), required for the code embedding metrics.
+    pub code_encoder: Option<&'a SentenceEncoder<B>>,
 }
 
 impl<B: Backend> PromptScorer<'_, B> {
@@ -165,6 +202,15 @@ impl<B: Backend> PromptScorer<'_, B> {
             (Some(model), true) => Some(nli_diversity(&record.outputs, &mut self.sampler, model)?),
             _ => None,
         };
+        let ast = match (&mut self.ast, wants(Metric::Ast)) {
+            (Some(parser), true) => Some(parser.score(&record.outputs)?),
+            _ => None,
+        };
+        let (code_sbert, code_vendi) = if wants(Metric::CodeSbert) || wants(Metric::CodeVendi) {
+            self.code_diversity(&record.outputs)?
+        } else {
+            (None, None)
+        };
         let scores = PromptScores {
             model: self.model.clone(),
             task: record.task.clone(),
@@ -175,6 +221,11 @@ impl<B: Backend> PromptScorer<'_, B> {
             sbert,
             vendi,
             nli,
+            ast_pairwise: ast.and_then(|a| a.ast_pairwise),
+            ast_distinct: ast.and_then(|a| a.ast_distinct),
+            parseability_rate: ast.and_then(|a| a.parseability_rate()),
+            code_sbert: code_sbert.filter(|_| wants(Metric::CodeSbert)),
+            code_vendi: code_vendi.filter(|_| wants(Metric::CodeVendi)),
         };
         let correct =
             labels.map(|labels| correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim))));
@@ -190,6 +241,27 @@ impl<B: Backend> PromptScorer<'_, B> {
     ) -> Result<CorrectScores, ScoreError> {
         let embedded = if needs_correct_set(labels) { self.embed(&record.outputs)? } else { None };
         Ok(correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim))))
+    }
+
+    /// `code_sbert` and `code_vendi` of the outputs' code
+    /// (`extract_code_from_markdown(_strip_cot(o))`, blank code dropped, as
+    /// `compute_code_diversity.py` does); `None` below two codes or without a code encoder.
+    fn code_diversity(&self, outputs: &[String]) -> Result<(Option<f64>, Option<f64>), ScoreError> {
+        let Some(encoder) = self.code_encoder else { return Ok((None, None)) };
+        let codes: Vec<String> = outputs
+            .iter()
+            .map(|o| super::ast_diversity::code_of(o))
+            .filter(|c| !crate::pycompat::py_strip(c).is_empty())
+            .collect();
+        if codes.len() < 2 {
+            return Ok((None, None));
+        }
+        let data: Vec<f32> = encoder.encode(&codes, self.batch_size)?.into_iter().flatten().collect();
+        let set = EmbeddingSet::new(&data, encoder.dim()).expect("rows of the encoder's width");
+        Ok((
+            Some(sbert_diversity(set, SmallSetPolicy::Nan)),
+            Some(vendi_score(set, VendiVariant::QualityFiltered, SmallSetPolicy::Nan)),
+        ))
     }
 
     /// Embeddings of the outputs (row-major, `K × dim`) and `dim`, when an encoder is loaded.
@@ -255,7 +327,8 @@ pub enum TableError {
 }
 
 /// The per-prompt table as a frame: `model, task, input_id, n_outputs, ead, ead_1..ead_5,
-/// sbert, vendi, nli` (nulls for metrics not computed).
+/// sbert, vendi, nli, ast_pairwise, ast_distinct, parseability_rate, code_sbert,
+/// code_vendi` (nulls for metrics not computed).
 pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     let text = |f: fn(&PromptScores) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     let mut columns = vec![
@@ -272,6 +345,11 @@ pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     columns.push(Column::new("sbert".into(), rows.iter().map(|r| r.sbert).collect::<Vec<_>>()));
     columns.push(Column::new("vendi".into(), rows.iter().map(|r| r.vendi).collect::<Vec<_>>()));
     columns.push(Column::new("nli".into(), rows.iter().map(|r| r.nli).collect::<Vec<_>>()));
+    columns.push(Column::new("ast_pairwise".into(), rows.iter().map(|r| r.ast_pairwise).collect::<Vec<_>>()));
+    columns.push(Column::new("ast_distinct".into(), rows.iter().map(|r| r.ast_distinct).collect::<Vec<_>>()));
+    columns.push(Column::new("parseability_rate".into(), rows.iter().map(|r| r.parseability_rate).collect::<Vec<_>>()));
+    columns.push(Column::new("code_sbert".into(), rows.iter().map(|r| r.code_sbert).collect::<Vec<_>>()));
+    columns.push(Column::new("code_vendi".into(), rows.iter().map(|r| r.code_vendi).collect::<Vec<_>>()));
     DataFrame::new(columns)
 }
 
@@ -365,6 +443,9 @@ fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
     let (models, tasks, ids) = (text("model")?, text("task")?, text("input_id")?);
     let counts = number("n_outputs")?;
     let (ead_mean, sbert, vendi, nli) = (number("ead")?, number("sbert")?, number("vendi")?, number("nli")?);
+    let (ast_pairwise, ast_distinct) = (number("ast_pairwise")?, number("ast_distinct")?);
+    let parseability_rate = number("parseability_rate")?;
+    let (code_sbert, code_vendi) = (number("code_sbert")?, number("code_vendi")?);
     let per_order: Vec<Vec<Option<f64>>> = (1..=5).map(|n| number(&format!("ead_{n}"))).collect::<Result<_, _>>()?;
     (0..frame.height())
         .map(|row| {
@@ -380,6 +461,11 @@ fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
                 sbert: sbert[row],
                 vendi: vendi[row],
                 nli: nli[row],
+                ast_pairwise: ast_pairwise[row],
+                ast_distinct: ast_distinct[row],
+                parseability_rate: parseability_rate[row],
+                code_sbert: code_sbert[row],
+                code_vendi: code_vendi[row],
             })
         })
         .collect()

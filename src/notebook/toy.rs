@@ -125,6 +125,8 @@ impl Sbert {
             nli: None,
             sampler: SentencePairSampler::default(),
             cache: None,
+            ast: None,
+            code_encoder: None,
         };
         let record = GenerationRecord {
             line: 0,

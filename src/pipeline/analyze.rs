@@ -162,6 +162,8 @@ impl<B: Backend> ScoringModels<'_, B> {
             nli,
             sampler: SentencePairSampler::default(),
             cache,
+            ast: None,
+            code_encoder: None,
         };
         let result = work(&mut scorer);
         let nli = scorer.nli.take();

@@ -17,6 +17,7 @@ pub mod diversity_results;
 pub mod label;
 pub mod models;
 pub mod qfd;
+pub mod quality;
 pub mod sample;
 pub mod score;
 pub mod study;

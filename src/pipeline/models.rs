@@ -23,11 +23,20 @@ pub struct ModelSettings {
     pub batch_size: usize,
     /// Embedding cache file (created if absent), keyed by model hash, max length and text.
     pub embedding_cache: Option<PathBuf>,
+    /// Code encoder folder (microsoft/unixcoder-base), for `code_sbert` and `code_vendi`.
+    pub code_encoder: Option<PathBuf>,
 }
 
 impl Default for ModelSettings {
     fn default() -> Self {
-        Self { encoder: None, nli_model: None, nli_max_length: 512, batch_size: 32, embedding_cache: None }
+        Self {
+            encoder: None,
+            nli_model: None,
+            nli_max_length: 512,
+            batch_size: 32,
+            embedding_cache: None,
+            code_encoder: None,
+        }
     }
 }
 
@@ -54,6 +63,12 @@ impl<B: Backend> LoadedEncoder<B> {
     pub fn load(dir: &Path, device: &B::Device) -> Result<Self, StageError> {
         let sha256 = hash_file(&dir.join("model.safetensors"))?;
         Ok(Self { encoder: SentenceEncoder::load(dir, device)?, sha256 })
+    }
+
+    /// Loads the code encoder in `dir` ([`SentenceEncoder::load_code`]).
+    pub fn load_code(dir: &Path, device: &B::Device) -> Result<Self, StageError> {
+        let sha256 = hash_file(&dir.join("model.safetensors"))?;
+        Ok(Self { encoder: SentenceEncoder::load_code(dir, device)?, sha256 })
     }
 
     /// Opens the embedding cache at `path` for this encoder.

@@ -1,6 +1,6 @@
 //! The score stage: a run file (or any generation file) → a per-prompt scores table.
 //!
-//! Every prompt is scored by [`PromptScorer`] (EAD, SBERT, Vendi, NLI). The table is
+//! Every prompt is scored by [`PromptScorer`] (EAD, SBERT, Vendi, NLI, AST). The table is
 //! written as parquet, CSV or JSONL ([`write_scores`]); optionally a summary with
 //! `per_input_mean` and `per_input_std` per metric and provenance, and the reference's
 //! `diversity_results.json` (see [`super::diversity_results`]).
@@ -28,6 +28,7 @@ use super::{Progress, StageError, hash_file};
 use crate::data::{GenerationSource, atomic};
 use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::NliModel;
+use crate::metrics::ast_diversity::AstParser;
 use crate::metrics::ead::EadConfig;
 use crate::metrics::journal::{ScoreJournal, journal_path};
 use crate::metrics::nli::SentencePairSampler;
@@ -109,6 +110,7 @@ pub struct ScoreReport {
 /// The models a score run needs, loaded once (a study scores every checkpoint with them).
 pub struct ScoreModels<B: Backend> {
     encoder: Option<LoadedEncoder<B>>,
+    code_encoder: Option<LoadedEncoder<B>>,
     nli: Option<(NliModel<B>, String)>,
     cache: Option<EmbeddingCache>,
     settings: ModelSettings,
@@ -134,7 +136,18 @@ impl<B: Backend> ScoreModels<B> {
             _ => None,
         };
         let nli = if wants_nli { load_nli::<B>(settings, device)? } else { None };
-        Ok(Self { encoder, nli, cache, settings: settings.clone() })
+        let code_encoder = match metrics.iter().any(|m| matches!(m, Metric::CodeSbert | Metric::CodeVendi)) {
+            true => {
+                let dir = settings.code_encoder.as_deref().ok_or_else(|| {
+                    StageError::Invalid(
+                        "--metrics code_sbert/code_vendi need --code-encoder DIR (a microsoft/unixcoder-base folder; it cannot be fetched by the setup)".into(),
+                    )
+                })?;
+                Some(LoadedEncoder::<B>::load_code(dir, device)?)
+            }
+            false => None,
+        };
+        Ok(Self { encoder, code_encoder, nli, cache, settings: settings.clone() })
     }
 
     /// sha256 of the loaded encoder's weights.
@@ -176,6 +189,7 @@ pub fn score_with<B: Backend>(
     }
     let models = loaded.settings.clone();
     let nli_hash = loaded.nli.as_ref().filter(|_| wants_nli).map(|(_, hash)| hash.clone());
+    let hashes = ModelHashes { nli: nli_hash, code_encoder: loaded.code_encoder.as_ref().map(|e| e.sha256.clone()) };
     let nli = if wants_nli { loaded.nli.take() } else { None };
     let (nli, nli_model_hash) = match nli {
         Some((model, hash)) => (Some(model), Some(hash)),
@@ -191,14 +205,22 @@ pub fn score_with<B: Backend>(
         nli,
         sampler: SentencePairSampler::default(),
         cache: loaded.cache.take(),
+        code_encoder: loaded.code_encoder.as_ref().map(|e| &e.encoder),
+        ast: if settings.metrics.contains(&Metric::Ast) { Some(AstParser::start().map_err(crate::metrics::per_prompt::ScoreError::from)?) } else { None },
     };
-    let result = score_records(generations, settings, &models, &mut scorer, encoder, nli_hash, outputs, progress);
+    let result = score_records(generations, settings, &models, &mut scorer, encoder, hashes, outputs, progress);
     // The models go back for the next run, whatever happened.
     loaded.cache = scorer.cache.take();
     if let (Some(model), Some(hash)) = (scorer.nli.take(), nli_model_hash) {
         loaded.nli = Some((model, hash));
     }
     result
+}
+
+/// sha256 of the scoring models other than the sentence encoder.
+struct ModelHashes {
+    nli: Option<String>,
+    code_encoder: Option<String>,
 }
 
 /// The body of [`score_with`]: the journal, the records, the tables.
@@ -209,7 +231,7 @@ fn score_records<B: Backend>(
     models: &ModelSettings,
     scorer: &mut PromptScorer<'_, B>,
     encoder: Option<&LoadedEncoder<B>>,
-    nli_hash: Option<String>,
+    hashes: ModelHashes,
     outputs: &ScoreOutputs,
     progress: &mut dyn Progress,
 ) -> Result<ScoreReport, StageError> {
@@ -236,9 +258,11 @@ fn score_records<B: Backend>(
         "metrics": settings.metrics,
         "ead_vocab": settings.ead_vocab,
         "encoder": encoder_hash,
-        "nli": &nli_hash,
+        "nli": &hashes.nli,
         "nli_max_length": models.nli_max_length,
         "nli_stream": if nli_streams.is_some() { "per task, after the across-input draws" } else { "file order" },
+        "ast_python": scorer.ast.as_ref().map(|p| p.python_version().to_owned()),
+        "code_encoder": &hashes.code_encoder,
     });
     let journal_file = journal_path(&outputs.table);
     let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
@@ -297,7 +321,21 @@ fn score_records<B: Backend>(
         let text = serde_json::to_string_pretty(&results).expect("JSON values serialise") + "\n";
         atomic::write(path, text).map_err(StageError::io(path, "writing the diversity results"))?;
     }
-    let provenance = provenance(settings, models, &generations_hash, encoder_hash, nli_hash, nli_streams.is_some());
+    let ast_python = scorer.ast.as_ref().map(|p| p.python_version().to_owned());
+    let mut provenance =
+        provenance(settings, models, &generations_hash, encoder_hash, hashes.nli, nli_streams.is_some());
+    if let Some(hash) = hashes.code_encoder {
+        provenance = provenance
+            .input("code encoder model.safetensors", hash)
+            .parameter("code_text", "extract_code_from_markdown(_strip_cot(output)), blank code dropped");
+    }
+    if let Some(version) = ast_python {
+        // `ast.dump` differs between Python versions.
+        provenance = provenance
+            .parameter("ast_python", version)
+            .parameter("ast_code", "extract_code_from_markdown(_strip_cot(output)): the longest fenced block")
+            .parameter("ast_subtree_height", 4);
+    }
     if let Some(path) = &outputs.summary {
         let metrics_json: BTreeMap<String, _> = summarise(&rows)
             .into_iter()

@@ -38,6 +38,7 @@ fn gsm8k_and_truthfulqa_outputs_are_labelled_per_prompt() {
     let input = dir.path().join("gsm8k.jsonl");
     std::fs::write(&input, generations).unwrap();
     let out = dir.path().join("labels.jsonl");
+    let summary = dir.path().join("quality.csv");
     let output = divcollapse(&[
         "correctness",
         "--task",
@@ -46,6 +47,10 @@ fn gsm8k_and_truthfulqa_outputs_are_labelled_per_prompt() {
         input.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+        "--bootstrap",
+        "200",
     ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<Value> =
@@ -58,6 +63,15 @@ fn gsm8k_and_truthfulqa_outputs_are_labelled_per_prompt() {
         assert_eq!(line["majority_vote"], true, "the gold answer has 2 of the 4 votes, the others 1 each");
     }
     assert!(String::from_utf8_lossy(&output.stderr).contains("accuracy@1 1.0000"));
+    // The summary: all 5 prompts (the unknown id links by its prompt), K = 4,
+    // every rate with its interval; pass@1 = 2/4 per prompt; no pass@5 or @16 at K = 4.
+    let table = std::fs::read_to_string(&summary).unwrap();
+    let header: Vec<&str> = table.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = table.lines().nth(1).unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((cell("model"), cell("task"), cell("n_prompts"), cell("k")), ("gsm8k", "gsm8k", "5", "4"));
+    assert_eq!((cell("acc_at_1"), cell("majority_vote"), cell("pass_at_1")), ("1.000000", "1.000000", "0.500000"));
+    assert_eq!((cell("pass_at_5"), cell("pass_at_16"), cell("strict_at_1")), ("", "", ""));
 
     // TruthfulQA: a correct answer, a string unrelated to any answer, an empty output.
     let documents = load_task(task("truthfulqa").unwrap(), None, Some(3)).unwrap();
