@@ -155,7 +155,8 @@ impl<B: Backend> RobertaEncoder<B> {
     fn expect(config: &RobertaConfig, prefix: &str, expected: &mut BTreeMap<String, Vec<usize>>) {
         let h = config.hidden_size;
         expected.insert(format!("{prefix}embeddings.word_embeddings.weight"), vec![config.vocab_size, h]);
-        expected.insert(format!("{prefix}embeddings.position_embeddings.weight"), vec![config.max_position_embeddings, h]);
+        expected
+            .insert(format!("{prefix}embeddings.position_embeddings.weight"), vec![config.max_position_embeddings, h]);
         expected.insert(format!("{prefix}embeddings.token_type_embeddings.weight"), vec![config.type_vocab_size, h]);
         for suffix in ["weight", "bias"] {
             expected.insert(format!("{prefix}embeddings.LayerNorm.{suffix}"), vec![h]);
@@ -172,7 +173,9 @@ impl<B: Backend> RobertaEncoder<B> {
         let token_type = take.matrix(&format!("{prefix}embeddings.token_type_embeddings.weight")).narrow(0, 0, 1);
         let embeddings_norm = take.norm(&format!("{prefix}embeddings.LayerNorm"));
         let layers = (0..config.num_hidden_layers)
-            .map(|i| take.encoder_layer(&format!("{prefix}encoder.layer.{i}"), &ROBERTA_LAYER, config.num_attention_heads))
+            .map(|i| {
+                take.encoder_layer(&format!("{prefix}encoder.layer.{i}"), &ROBERTA_LAYER, config.num_attention_heads)
+            })
             .collect();
         Self {
             word_embeddings: Embedding { weight: Param::from_tensor(word) },
@@ -207,7 +210,10 @@ fn read_config(folder: &Path) -> Result<RobertaConfig, EncoderLoadError> {
     let config: RobertaConfig = read_json(&config_path)?;
     let invalid = |message: String| EncoderLoadError::Config { path: config_path.clone(), message };
     if config.hidden_act != "gelu" {
-        return Err(invalid(format!("field `hidden_act`: only \"gelu\" is supported, found \"{}\"", config.hidden_act)));
+        return Err(invalid(format!(
+            "field `hidden_act`: only \"gelu\" is supported, found \"{}\"",
+            config.hidden_act
+        )));
     }
     if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
         return Err(invalid("field `num_attention_heads` does not divide `hidden_size`".to_owned()));

@@ -30,13 +30,19 @@ struct ModuleEntry {
 
 #[derive(Debug, Deserialize)]
 struct SentenceBertConfig {
-    max_seq_length: usize,
+    /// Absent in the format of sentence-transformers 5.7, which takes the tokenizer's
+    /// `model_max_length` instead.
+    #[serde(default)]
+    max_seq_length: Option<usize>,
     #[serde(default)]
     do_lower_case: bool,
 }
 
 #[derive(Debug, Deserialize)]
 struct PoolingConfig {
+    /// The format of sentence-transformers 5.7: `"mean"`, `"cls"`, ….
+    #[serde(default)]
+    pooling_mode: Option<String>,
     #[serde(default)]
     pooling_mode_cls_token: bool,
     #[serde(default)]
@@ -117,6 +123,20 @@ struct ModelType {
     model_type: String,
 }
 
+/// `model_max_length` of the folder's `tokenizer_config.json` (`usize::MAX` when absent:
+/// the position table then bounds the length).
+fn tokenizer_max_length(folder: &Path) -> Result<usize, SentenceEncoderError> {
+    let path = folder.join("tokenizer_config.json");
+    if !path.exists() {
+        return Ok(usize::MAX);
+    }
+    let config: serde_json::Value = read_json(&path)?;
+    Ok(config
+        .get("model_max_length")
+        .and_then(serde_json::Value::as_f64)
+        .map_or(usize::MAX, |n| if n >= usize::MAX as f64 { usize::MAX } else { n as usize }))
+}
+
 /// A loaded sentence-transformers model: MPNet or RoBERTa, mean pooling.
 pub struct SentenceEncoder<B: Backend> {
     model: Body<B>,
@@ -177,14 +197,22 @@ impl<B: Backend> SentenceEncoder<B> {
             || pooling.pooling_mode_mean_sqrt_len_tokens
             || pooling.pooling_mode_weightedmean_tokens
             || pooling.pooling_mode_lasttoken;
-        if !pooling.pooling_mode_mean_tokens || other_modes {
+        let mean = match pooling.pooling_mode.as_deref() {
+            Some(mode) => mode == "mean" && !other_modes,
+            None => pooling.pooling_mode_mean_tokens && !other_modes,
+        };
+        if !mean {
             return Err(unsupported(
                 &pooling_path,
                 "unsupported pooling mode: only mean pooling is implemented".into(),
             ));
         }
         let st_config: SentenceBertConfig = read_json(&folder.join("sentence_bert_config.json"))?;
-        Ok(Pipeline { max_seq_length: st_config.max_seq_length, do_lower_case: st_config.do_lower_case, normalize })
+        let max_seq_length = match st_config.max_seq_length {
+            Some(length) => length,
+            None => tokenizer_max_length(folder)?,
+        };
+        Ok(Pipeline { max_seq_length, do_lower_case: st_config.do_lower_case, normalize })
     }
 
     /// Loads the body named by `config.json`'s `model_type` and the tokenizer.

@@ -13,7 +13,11 @@
 //! Python's grammar is not re-implemented: one `python3` process (the script
 //! `ast_subtrees.py` beside this file) parses every output of a run, a prompt per
 //! request, and its version is recorded in provenance, since `ast.dump` differs between
-//! versions. Parsing never executes the code.
+//! versions (3.11 rejects 3.12's `type X = …`, for one). Parsing never executes the code.
+//! The walk has the script's recursion, so a tree about 498 levels high exhausts Python's
+//! recursion limit in both (the output parses but contributes no subtree; the script's own
+//! depth guard of 500 is never reached); the exact height can differ by a level or two
+//! with the depth of the caller's stack.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -123,9 +127,9 @@ impl AstParser {
             .map(|value| match value {
                 serde_json::Value::Null => Ok(ParsedCode::Unparseable),
                 serde_json::Value::String(s) if s == "recursion" => Ok(ParsedCode::TooDeep),
-                serde_json::Value::Array(items) => Ok(ParsedCode::Subtrees(
-                    items.into_iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
-                )),
+                serde_json::Value::Array(items) => {
+                    Ok(ParsedCode::Subtrees(items.into_iter().filter_map(|i| i.as_str().map(str::to_owned)).collect()))
+                }
                 other => Err(protocol(format!("unexpected result {other}"))),
             })
             .collect()

@@ -206,7 +206,11 @@ pub fn score_with<B: Backend>(
         sampler: SentencePairSampler::default(),
         cache: loaded.cache.take(),
         code_encoder: loaded.code_encoder.as_ref().map(|e| &e.encoder),
-        ast: if settings.metrics.contains(&Metric::Ast) { Some(AstParser::start().map_err(crate::metrics::per_prompt::ScoreError::from)?) } else { None },
+        ast: if settings.metrics.contains(&Metric::Ast) {
+            Some(AstParser::start().map_err(crate::metrics::per_prompt::ScoreError::from)?)
+        } else {
+            None
+        },
     };
     let result = score_records(generations, settings, &models, &mut scorer, encoder, hashes, outputs, progress);
     // The models go back for the next run, whatever happened.

@@ -10,6 +10,7 @@ mod bootstrap_coverage;
 mod bootstrap_golden;
 mod chat_and_tokenizer_golden;
 mod code_canonical;
+mod code_diversity_golden;
 mod code_programs_golden;
 mod correctness_cli;
 mod crash_safety;

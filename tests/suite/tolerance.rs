@@ -131,6 +131,26 @@ pub const SBERT_FROM_ENCODER: f64 = 1e-5;
 /// the cosine one.
 pub const VENDI_FROM_ENCODER: f64 = 1e-4;
 
+// Code diversity against the study's compute_code_diversity.py (tests/golden/code_diversity/).
+
+/// Each embedding dimension (f32) of the tiny random UniXcoder-shaped RoBERTa against
+/// sentence-transformers' `encode(..., normalize_embeddings=True)`: float32 on both sides,
+/// different kernels; the reference itself moves components by 1.8e-7 between batchings.
+pub const UNIXCODER_DIMENSION: f32 = 1e-4;
+
+/// `code_sbert` (one minus a mean cosine) from the port's embeddings against the reference's
+/// on its own embeddings: bounded by the cosine error, as [`SBERT_FROM_ENCODER`].
+pub const CODE_SBERT: f64 = 1e-5;
+
+/// `code_vendi` (exponential of an eigenvalue entropy, between 1 and the group size) from
+/// the port's embeddings against the reference's: the per-dimension bound, as
+/// [`VENDI_FROM_ENCODER`].
+pub const CODE_VENDI: f64 = 1e-4;
+
+/// A parseability rate against the reference's, which `compute_ast_metrics` rounds to 6
+/// decimals.
+pub const PARSEABILITY_ROUNDING: f64 = 5e-7;
+
 // RoBERTa NLI classifier, against transformers 4.57.6 (tests/golden/roberta_nli/).
 
 /// Each class probability (f32) of the tiny random RoBERTa against transformers. The

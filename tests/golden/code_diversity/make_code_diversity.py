@@ -12,7 +12,7 @@ Writes, next to this script (or under --out):
                      Normalize module, normalisation comes from encode(normalize_embeddings=True)).
                      This tiny model uses max_seq_length = 64 (the study sets 512) so that
                      truncation happens often.
-    unixcoder.json   for 13 code texts: token ids as the sentence-transformers model tokenises
+    unixcoder.json   for 18 code texts: token ids as the sentence-transformers model tokenises
                      them, encode(texts, batch_size=4, normalize_embeddings=True) vectors, the
                      batched-vs-single difference, the reference compute_sbert_diversity and
                      compute_vendi_score on 3 groups of these embeddings, and the reference
@@ -178,6 +178,8 @@ def ast_prompts() -> list[dict]:
              "two blocks, implementation second: the longest block wins"),
             (fence(HAS_CLOSE_SORTED, lang="py"),
              "```py fence: not recognised by the regex, the whole text (with the fences) is parsed -> SyntaxError"),
+            (fence(HAS_CLOSE_LOOP, lang="Python"),
+             "```Python fence: the regex is case-sensitive, not recognised -> SyntaxError"),
         ],
     )
 
@@ -200,8 +202,8 @@ def ast_prompts() -> list[dict]:
              "fence with the code on the same line: the regex needs a newline -> whole text -> SyntaxError"),
             ("Install it first:\n```bash\npip install numpy\n```\n\n" + fence("import numpy as np\n\n" + BELOW_ZERO),
              "a ```bash block before the python block: the bash block is skipped, then the bash closing "
-             "fence opens a match that ends at the python opening fence, so the blocks are "
-             "['', ...]; see `codes`"),
+             "fence opens a match that ends at the python opening fence, so the only block is '' and the python "
+             "code is lost: code '' (parseable, no subtree)"),
         ],
     )
 
@@ -442,6 +444,8 @@ def build_ast_fixture(C) -> tuple[dict, dict]:
             "parse_warnings": info["warnings"],
             "extraction_max_height_from_this_script": info["extraction_max_height"],
             "guard_reachable": False,
+            "compute_ast_metrics([])": metrics_json(C.compute_ast_metrics([])),
+            "compute_ast_metrics([[]])": metrics_json(C.compute_ast_metrics([[]])),
         },
     }
     return doc, info
@@ -813,12 +817,19 @@ def build_unixcoder_fixture(C, out: Path, ast_doc: dict, threads: int) -> dict:
     raw.no_truncation()
     raw.no_padding()
 
-    texts = [t for _, t in UNIX_TEXTS]
+    named = list(UNIX_TEXTS)
+    for n_tokens in (TINY_MAX_SEQ_LENGTH - 2, TINY_MAX_SEQ_LENGTH - 1):
+        # shortest character prefix (not ending in whitespace) with exactly n_tokens tokens
+        cut = next(k for k in range(1, len(BOUNDARY_SOURCE) + 1)
+                   if not BOUNDARY_SOURCE[k - 1].isspace()
+                   and len(raw.encode(BOUNDARY_SOURCE[:k], add_special_tokens=False).ids) == n_tokens)
+        named.append((f"boundary_{n_tokens}_tokens", BOUNDARY_SOURCE[:cut]))
+    texts = [t for _, t in named]
     records = []
     max_pos = 0
     n_trunc = 0
     strips = set()
-    for (name, text) in UNIX_TEXTS:
+    for (name, text) in named:
         feats = st.preprocess([text])
         tensor_keys = {k for k in feats if hasattr(feats[k], "shape")}
         assert tensor_keys == {"input_ids", "attention_mask"}, feats.keys()
