@@ -45,6 +45,13 @@ pub(crate) struct ModelArgs {
     /// Embedding cache file (created if absent).
     #[arg(long)]
     pub(crate) embedding_cache: Option<PathBuf>,
+    /// The study's code diversity of the correct outputs of code tasks: D_c^AST (parsed by
+    /// python3) and, with --code-encoder, UniXcoder's D_c^code.
+    #[arg(long)]
+    pub(crate) code_diversity: bool,
+    /// Code encoder folder (microsoft/unixcoder-base) for --code-diversity.
+    #[arg(long)]
+    code_encoder: Option<PathBuf>,
     /// `cpu` or `cuda[:N]` for the models.
     #[arg(long, default_value = "cpu")]
     pub(crate) device: String,
@@ -61,7 +68,7 @@ impl ModelArgs {
             nli_max_length: self.nli_max_length,
             batch_size: self.batch_size,
             embedding_cache: self.embedding_cache.clone(),
-            code_encoder: None,
+            code_encoder: self.code_encoder.clone(),
         }
     }
 }
@@ -72,6 +79,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         ead_vocab: args.ead_vocab,
         bootstrap: args.bootstrap.config(),
         per_prompt: args.per_prompt.clone(),
+        code_diversity: args.models.code_diversity,
     };
     let device: DeviceChoice = args.models.device.parse()?;
     let (lineage, out) = (&args.lineage, &args.out);

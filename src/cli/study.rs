@@ -41,6 +41,7 @@ impl StudyArgs {
             analyze: AnalyzeSettings {
                 models: self.models.settings(),
                 bootstrap: self.bootstrap.config(),
+                code_diversity: self.models.code_diversity,
                 ..AnalyzeSettings::default()
             },
             label: LabelSettings {

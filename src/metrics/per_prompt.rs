@@ -134,6 +134,13 @@ pub struct CorrectScores {
     /// `V_c`, the Vendi score of the correct outputs (the quality-filtered variant);
     /// `None` when `K_c < 2` or no encoder is loaded.
     pub d_correct_vendi: Option<f64>,
+    /// D_c^AST: `ast_pairwise` of the correct outputs (HumanEval and MBPP, with an AST
+    /// parser; `None` otherwise or below two correct outputs with subtrees).
+    pub d_correct_ast: Option<f64>,
+    /// D_c^code: `code_sbert` of the correct outputs (code tasks, with a code encoder).
+    pub d_correct_code_sbert: Option<f64>,
+    /// `code_vendi` of the correct outputs (code tasks, with a code encoder).
+    pub d_correct_code_vendi: Option<f64>,
 }
 
 /// Scores records with the requested metrics: the one place a set of outputs is scored
@@ -227,8 +234,14 @@ impl<B: Backend> PromptScorer<'_, B> {
             code_sbert: code_sbert.filter(|_| wants(Metric::CodeSbert)),
             code_vendi: code_vendi.filter(|_| wants(Metric::CodeVendi)),
         };
-        let correct =
-            labels.map(|labels| correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim))));
+        let correct = match labels {
+            Some(labels) => {
+                let mut correct = correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim)));
+                self.correct_code_scores(record, labels, &mut correct)?;
+                Some(correct)
+            }
+            None => None,
+        };
         Ok((scores, correct))
     }
 
@@ -240,7 +253,35 @@ impl<B: Backend> PromptScorer<'_, B> {
         labels: &LabelRecord,
     ) -> Result<CorrectScores, ScoreError> {
         let embedded = if needs_correct_set(labels) { self.embed(&record.outputs)? } else { None };
-        Ok(correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim))))
+        let mut correct = correct_scores(labels, embedded.as_ref().map(|(d, dim)| (d.as_slice(), *dim)));
+        self.correct_code_scores(record, labels, &mut correct)?;
+        Ok(correct)
+    }
+
+    /// The study's code diversity of the correct outputs (`compute_code_diversity.py`:
+    /// prompts with at least two correct outputs): D_c^AST on HumanEval and MBPP with the
+    /// AST parser, `code_sbert` and `code_vendi` on those and CRUXEval with the code encoder.
+    fn correct_code_scores(
+        &mut self,
+        record: &GenerationRecord,
+        labels: &LabelRecord,
+        correct: &mut CorrectScores,
+    ) -> Result<(), ScoreError> {
+        let task = crate::data::generations::normalise_task(&record.task);
+        let code_task = ["humaneval", "humaneval_instruct", "mbpp"].iter().any(|t| task.starts_with(t));
+        let embedded_task = code_task || task.starts_with("cruxeval");
+        if !needs_correct_set(labels) || !embedded_task {
+            return Ok(());
+        }
+        let outputs: Vec<String> =
+            record.outputs.iter().zip(&labels.labels).filter(|(_, c)| **c).map(|(o, _)| o.clone()).collect();
+        if let (Some(parser), true) = (&mut self.ast, code_task) {
+            correct.d_correct_ast = parser.score(&outputs)?.ast_pairwise;
+        }
+        let (sbert, vendi) = self.code_diversity(&outputs)?;
+        correct.d_correct_code_sbert = sbert;
+        correct.d_correct_code_vendi = vendi;
+        Ok(())
     }
 
     /// `code_sbert` and `code_vendi` of the outputs' code
@@ -286,6 +327,9 @@ fn correct_scores(labels: &LabelRecord, embedded: Option<(&[f32], usize)>) -> Co
         majority_vote: labels.majority_vote,
         d_correct_sbert: None,
         d_correct_vendi: None,
+        d_correct_ast: None,
+        d_correct_code_sbert: None,
+        d_correct_code_vendi: None,
     };
     if let (true, Some((data, dim))) = (k_correct >= 2, embedded) {
         let correct: Vec<f32> = data

@@ -49,6 +49,9 @@ pub struct AnalyzeSettings {
     /// A per-prompt table in the reference's `qfd_per_prompt.csv` schema to analyse
     /// instead of the lineage's files.
     pub per_prompt: Option<PathBuf>,
+    /// The study's code diversity of the correct outputs of code tasks: D_c^AST (parsed
+    /// by `python3`) and, with `models.code_encoder`, D_c^code.
+    pub code_diversity: bool,
 }
 
 impl Default for AnalyzeSettings {
@@ -58,6 +61,7 @@ impl Default for AnalyzeSettings {
             ead_vocab: crate::metrics::ead::DEFAULT_VOCAB_SIZE,
             bootstrap: BootstrapConfig::default(),
             per_prompt: None,
+            code_diversity: false,
         }
     }
 }
@@ -124,6 +128,8 @@ struct ScoringModels<'a, B: Backend> {
     encoder: Option<LoadedEncoder<B>>,
     /// `None` until loaded; then the NLI model, if the settings name one.
     nli: Option<Option<crate::encoders::roberta::NliModel<B>>>,
+    /// The code encoder, loaded with the encoder when the settings name one.
+    code_encoder: Option<LoadedEncoder<B>>,
 }
 
 impl<B: Backend> ScoringModels<'_, B> {
@@ -151,6 +157,19 @@ impl<B: Backend> ScoringModels<'_, B> {
         if nli.is_some() {
             metrics.push(Metric::Nli);
         }
+        if let (true, Some(dir), None) =
+            (self.settings.code_diversity, &self.settings.models.code_encoder, &self.code_encoder)
+        {
+            self.code_encoder = Some(LoadedEncoder::load_code(dir, self.device)?);
+        }
+        let ast = if self.settings.code_diversity {
+            Some(
+                crate::metrics::ast_diversity::AstParser::start()
+                    .map_err(crate::metrics::per_prompt::ScoreError::from)?,
+            )
+        } else {
+            None
+        };
         let encoder = self.encoder.as_ref().expect("loaded above");
         let cache = self.settings.models.embedding_cache.as_ref().map(|p| encoder.open_cache(p)).transpose()?;
         let mut scorer = PromptScorer {
@@ -162,8 +181,8 @@ impl<B: Backend> ScoringModels<'_, B> {
             nli,
             sampler: SentencePairSampler::default(),
             cache,
-            ast: None,
-            code_encoder: None,
+            ast,
+            code_encoder: self.code_encoder.as_ref().map(|e| &e.encoder),
         };
         let result = work(&mut scorer);
         let nli = scorer.nli.take();
@@ -189,13 +208,20 @@ fn measure_lineage<B: Backend>(
         )));
     }
     let nli_hash = settings.models.nli_model.as_ref().map(|d| hash_file(&d.join("model.safetensors"))).transpose()?;
+    let code_encoder_hash = match (&settings.models.code_encoder, settings.code_diversity) {
+        (Some(dir), true) => Some(hash_file(&dir.join("model.safetensors"))?),
+        _ => None,
+    };
     let mut inputs = Vec::new();
     if let Some(hash) = &nli_hash {
         inputs.push(("nli model.safetensors".to_owned(), hash.clone()));
     }
+    if let Some(hash) = &code_encoder_hash {
+        inputs.push(("code encoder model.safetensors".to_owned(), hash.clone()));
+    }
     let folder = out.join("per_prompt");
     std::fs::create_dir_all(&folder).map_err(StageError::io(&folder, "creating"))?;
-    let mut models = ScoringModels::<B> { settings, device, encoder: None, nli: None };
+    let mut models = ScoringModels::<B> { settings, device, encoder: None, nli: None, code_encoder: None };
     let mut frames = Vec::new();
     for checkpoint in checkpoints {
         let run = checkpoint.run.as_ref().expect("filtered on run");
@@ -223,6 +249,8 @@ fn measure_lineage<B: Backend>(
             "nli": nli_hash,
             "ead_vocab": settings.ead_vocab,
             "nli_max_length": settings.models.nli_max_length,
+            "code_diversity": settings.code_diversity,
+            "code_encoder": code_encoder_hash,
         });
         let stem = folder.join(file_stem(&checkpoint.name));
         let (parquet, key_file) = (stem.with_extension("parquet"), stem.with_extension("json"));
@@ -373,6 +401,9 @@ pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
         "d_all_sbert" => floats(&|r| r.0.sbert),
         "d_correct_sbert" => floats(&|r| r.1.and_then(|c| c.d_correct_sbert)),
         "d_correct_vendi" => floats(&|r| r.1.and_then(|c| c.d_correct_vendi)),
+        "d_correct_ast" => floats(&|r| r.1.and_then(|c| c.d_correct_ast)),
+        "d_correct_code_sbert" => floats(&|r| r.1.and_then(|c| c.d_correct_code_sbert)),
+        "d_correct_code_vendi" => floats(&|r| r.1.and_then(|c| c.d_correct_code_vendi)),
         "ead" => floats(&|r| r.0.ead),
         "vendi" => floats(&|r| r.0.vendi),
         "nli" => floats(&|r| r.0.nli),

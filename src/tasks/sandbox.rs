@@ -8,19 +8,31 @@
 //! * a cleared environment (only `PATH`, `LANG`, `HOME` and `TMPDIR` = the directory,
 //!   `PYTHONHASHSEED=0`), stdin closed, stdout and stderr capped (the program is killed
 //!   when it writes more);
-//! * when the tool runs as root (Linux): a new network namespace (no network, not even
-//!   loopback), a new mount namespace with empty read-only `tmpfs` over `/tmp`,
-//!   `/var/tmp` and `/dev/shm` (its own directory mounted back at its path), and the
-//!   program runs as the unprivileged user `nobody` (65534) with `no_new_privs`, so it
-//!   cannot write outside its directory and the process limit counts only sandboxed
-//!   processes;
+//! * when the tool runs as root (Linux): new network (no network, not even loopback),
+//!   IPC, UTS, PID and mount namespaces. The program sees a minimal root of its own,
+//!   entered with `pivot_root` as bubblewrap and nsjail do (done here directly, so that
+//!   no extra package is needed): `/usr` read-only (the interpreter, its standard library
+//!   and the system libraries; `/bin`, `/lib`, `/lib64`, `/sbin` as on the host, links
+//!   into it or read-only binds), `/etc/ld.so.cache` read-only, a `/dev` with `null`,
+//!   `zero`, `random` and `urandom` only, a fresh `/proc` of its PID namespace, a
+//!   writable private `/tmp` and working directory `/work` (size-capped `tmpfs`, the
+//!   program bound read-only at `/work/program.py`), and the root itself read-only.
+//!   Nothing else of the host (the checkout, `/etc`, `/root`, `/run`, other sandboxes)
+//!   exists in its view. The interpreter runs under a minimal init of its own PID
+//!   namespace, which reaps orphans while it runs and, when it exits, kills and reaps
+//!   every process it left (daemons and new sessions included); a relay process outside
+//!   the namespace waits for the init and ends with the interpreter's exit status. The program runs as the
+//!   unprivileged user `nobody` (65534) with `no_new_privs`, so the process limit counts
+//!   only sandboxed processes;
 //! * without root: the same limits, and a new user and network namespace when the
 //!   kernel allows unprivileged user namespaces; otherwise there is no network isolation
 //!   and [`Sandbox::isolation`] says so.
 //!
-//! Known limit: a program that calls `setsid()` in a child escapes the process-group
-//! kill; the process limit and the CPU limit still bound it.
+//! Without root, a program that calls `setsid()` in a child escapes the process-group
+//! kill; the process limit and the CPU limit still bound it. As root the PID namespace
+//! ends it with the program.
 
+use std::ffi::{CStr, CString};
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -135,7 +147,7 @@ impl Sandbox {
         let namespaces = root && namespaces_work();
         if root && !namespaces {
             tracing::warn!(
-                "sandbox: network and mount namespaces are not permitted here; programs run as nobody with limits only"
+                "sandbox: namespaces or the minimal root are not permitted here; programs run as nobody with limits only"
             );
         }
         Self { limits, python, root, namespaces }
@@ -160,8 +172,10 @@ impl Sandbox {
                 .into();
         }
         if self.root {
-            "rlimits (cpu, address space, file size, processes, files); new network and mount namespaces; \
-             read-only empty tmpfs on /tmp, /var/tmp, /dev/shm; runs as nobody with no_new_privs; cleared environment"
+            "rlimits (cpu, address space, file size, processes, files); new network, IPC, UTS, PID and mount \
+             namespaces; a minimal read-only root (/usr, ld.so.cache, null/zero/random/urandom, its own /proc) with \
+             a writable private /tmp and /work (64 MB each); every process ends with the program; runs as nobody \
+             with no_new_privs; cleared environment"
                 .into()
         } else {
             "rlimits (cpu, address space, file size, processes, files); a user and network namespace when the \
@@ -216,6 +230,12 @@ impl Sandbox {
     }
 
     fn spawn_and_wait(&self, directory: &Path, start: Instant) -> Result<RunResult, String> {
+        let plan = if self.drops_privileges() { Some(RootPlan::new(directory)?) } else { None };
+        // In its own root the program works in /work with a private /tmp.
+        let (home, tmp) = match plan {
+            Some(_) => (Path::new("/work"), Path::new("/tmp")),
+            None => (directory, directory),
+        };
         let mut command = Command::new(&self.python);
         command
             .arg("-I")
@@ -226,9 +246,9 @@ impl Sandbox {
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("LANG", "C.UTF-8")
-            .env("HOME", directory)
+            .env("HOME", home)
             .env("PYTHONHASHSEED", "0")
-            .env("TMPDIR", directory)
+            .env("TMPDIR", tmp)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -238,13 +258,12 @@ impl Sandbox {
             // user, so it is set above what is already running.
             limits.processes += tasks_of_current_user();
         }
-        let (root, namespaces) = (self.root, self.namespaces);
-        let workdir = std::ffi::CString::new(directory.as_os_str().as_encoded_bytes())
-            .map_err(|_| format!("{}: a path with a NUL byte", directory.display()))?;
+        let root = self.root;
         // SAFETY: the closure runs in the forked child before exec and only makes
-        // async-signal-safe system calls (no allocation, no locks).
+        // async-signal-safe system calls (no allocation, no locks: every path was
+        // prepared above).
         unsafe {
-            command.pre_exec(move || isolate_child(&limits, root, namespaces, &workdir));
+            command.pre_exec(move || isolate_child(&limits, root, plan.as_ref()));
         }
         // The process limit is shared by every sandboxed program of the user, so a start can
         // fail while another program's processes are being killed: retry until the timeout.
@@ -374,70 +393,316 @@ fn classify(status: std::process::ExitStatus, stderr: &str) -> Outcome {
     }
 }
 
-/// Whether this process may create network and mount namespaces (probed with `true`).
+/// Whether the full sandbox works here: the namespaces, the minimal root and the switch
+/// to `nobody`, probed by running `true` in it (a container may forbid some of it).
 fn namespaces_work() -> bool {
-    let mut command = Command::new("true");
-    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    // SAFETY: only the unshare system call runs in the child.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
+    let probe = || -> Result<bool, String> {
+        let directory = tempfile::Builder::new().prefix("divcollapse-sandbox-").tempdir().map_err(|e| e.to_string())?;
+        std::fs::write(directory.path().join("program.py"), "").map_err(|e| e.to_string())?;
+        let plan = RootPlan::new(directory.path())?;
+        let limits = SandboxLimits::default();
+        let mut command = Command::new("true");
+        command.current_dir(directory.path()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        // SAFETY: the closure only makes system calls on prepared paths (see `isolate_child`).
+        unsafe {
+            command.pre_exec(move || isolate_child(&limits, true, Some(&plan)));
+        }
+        command.status().map(|s| s.success()).map_err(|e| e.to_string())
+    };
+    match probe() {
+        Ok(works) => works,
+        Err(reason) => {
+            tracing::debug!("sandbox probe: {reason}");
+            false
+        }
     }
-    command.status().is_ok_and(|s| s.success())
 }
 
-/// Runs in the child between fork and exec: a new session, namespaces, limits, user.
-fn isolate_child(
-    limits: &SandboxLimits,
-    root: bool,
-    namespaces: bool,
-    workdir: &std::ffi::CStr,
+/// The namespaces of a sandboxed program (as root).
+const NAMESPACES: libc::c_int =
+    libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+
+/// Size of the program's private `/tmp` and of its working directory (each).
+const TMPFS_SIZE: &std::ffi::CStr = c"size=64m,mode=1777";
+
+/// Every path the child needs to build the program's root, prepared before the fork
+/// (the child may not allocate).
+struct RootPlan {
+    /// `<dir>/root`: the mount point of the new root.
+    root: CString,
+    /// `<dir>/program.py` on the host.
+    script: CString,
+    /// Directories to create under the new root, in order.
+    directories: Vec<CString>,
+    /// Read-only binds: (host source, target under the new root, is a file).
+    binds: Vec<(CString, CString, bool)>,
+    /// Links under the new root: (target text, link path).
+    links: Vec<(CString, CString)>,
+    dev: CString,
+    devices: Vec<(CString, CString)>,
+    proc: CString,
+    tmp: CString,
+    work: CString,
+    work_script: CString,
+    old_root: CString,
+}
+
+fn cstring(path: &Path) -> Result<CString, String> {
+    CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| format!("{}: a path with a NUL byte", path.display()))
+}
+
+impl RootPlan {
+    /// The plan for a program in `directory` (which holds `program.py`).
+    fn new(directory: &Path) -> Result<Self, String> {
+        let root = directory.join("root");
+        std::fs::create_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+        let under = |name: &str| cstring(&root.join(name));
+        let mut directories = vec![under("usr")?, under("etc")?, under("dev")?, under("proc")?];
+        directories.extend([under("tmp")?, under("work")?, under(".old")?]);
+        let mut binds = vec![(c"/usr".to_owned(), under("usr")?, false)];
+        let mut links = Vec::new();
+        // Merged-/usr systems link these into /usr; others have directories to bind.
+        for name in ["bin", "lib", "lib64", "sbin", "lib32", "libx32"] {
+            let host = Path::new("/").join(name);
+            match std::fs::read_link(&host) {
+                Ok(target) => links.push((cstring(&target)?, under(name)?)),
+                Err(_) if host.is_dir() => {
+                    directories.push(under(name)?);
+                    binds.push((cstring(&host)?, under(name)?, false));
+                }
+                Err(_) => {}
+            }
+        }
+        if Path::new("/etc/ld.so.cache").is_file() {
+            binds.push((c"/etc/ld.so.cache".to_owned(), under("etc/ld.so.cache")?, true));
+        }
+        let devices = ["null", "zero", "random", "urandom"]
+            .iter()
+            .map(|d| Ok((cstring(&Path::new("/dev").join(d))?, under(&format!("dev/{d}"))?)))
+            .collect::<Result<_, String>>()?;
+        Ok(Self {
+            script: cstring(&directory.join("program.py"))?,
+            directories,
+            binds,
+            links,
+            dev: under("dev")?,
+            devices,
+            proc: under("proc")?,
+            tmp: under("tmp")?,
+            work: under("work")?,
+            work_script: under("work/program.py")?,
+            old_root: under(".old")?,
+            root: cstring(&root)?,
+        })
+    }
+}
+
+fn check(result: libc::c_int) -> std::io::Result<()> {
+    if result == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// `mount(2)` with C strings (`None`: a null pointer).
+///
+/// # Safety
+/// Plain system call; callable between fork and exec.
+unsafe fn mount(
+    source: Option<&CStr>,
+    target: &CStr,
+    kind: Option<&CStr>,
+    flags: libc::c_ulong,
+    data: Option<&CStr>,
 ) -> std::io::Result<()> {
-    let check = |result: libc::c_int| if result == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) };
+    let ptr = |s: Option<&CStr>| s.map_or(std::ptr::null(), CStr::as_ptr);
+    // SAFETY: valid NUL-terminated strings or null pointers.
+    check(unsafe { libc::mount(ptr(source), target.as_ptr(), ptr(kind), flags, ptr(data).cast()) })
+}
+
+/// An empty file to bind a file onto.
+///
+/// # Safety
+/// Plain system calls; callable between fork and exec.
+unsafe fn touch(path: &CStr) -> std::io::Result<()> {
+    // SAFETY: a valid path; the descriptor is closed at once.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor this function opened.
+    unsafe { libc::close(fd) };
+    Ok(())
+}
+
+/// A read-only bind mount of `source` at `target`.
+///
+/// # Safety
+/// Plain system calls; callable between fork and exec.
+unsafe fn bind_read_only(source: &CStr, target: &CStr) -> std::io::Result<()> {
+    let flags = libc::MS_BIND | libc::MS_REC;
+    // SAFETY: valid strings.
+    unsafe {
+        mount(Some(source), target, None, flags, None)?;
+        mount(None, target, None, flags | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID, None)
+    }
+}
+
+/// In the program's PID namespace: builds its root and enters it (see the module docs).
+///
+/// # Safety
+/// Plain system calls on prepared paths; callable between fork and exec.
+unsafe fn enter_root(plan: &RootPlan) -> std::io::Result<()> {
+    let nosuid_nodev = libc::MS_NOSUID | libc::MS_NODEV;
+    // SAFETY: system calls on the plan's valid paths, in the child's private mount namespace.
+    unsafe {
+        mount(Some(c"tmpfs"), &plan.root, Some(c"tmpfs"), nosuid_nodev, Some(c"size=1m,mode=0755"))?;
+        for directory in &plan.directories {
+            check(libc::mkdir(directory.as_ptr(), 0o755))?;
+        }
+        for (target, link) in &plan.links {
+            check(libc::symlink(target.as_ptr(), link.as_ptr()))?;
+        }
+        for (source, target, is_file) in &plan.binds {
+            if *is_file {
+                touch(target)?;
+            }
+            bind_read_only(source, target)?;
+        }
+        mount(Some(c"tmpfs"), &plan.dev, Some(c"tmpfs"), libc::MS_NOSUID, Some(c"size=64k,mode=0755"))?;
+        for (source, target) in &plan.devices {
+            touch(target)?;
+            mount(Some(source), target, None, libc::MS_BIND, None)?;
+        }
+        mount(Some(c"proc"), &plan.proc, Some(c"proc"), nosuid_nodev | libc::MS_NOEXEC, None)?;
+        mount(Some(c"tmpfs"), &plan.tmp, Some(c"tmpfs"), nosuid_nodev, Some(TMPFS_SIZE))?;
+        mount(Some(c"tmpfs"), &plan.work, Some(c"tmpfs"), nosuid_nodev, Some(TMPFS_SIZE))?;
+        touch(&plan.work_script)?;
+        bind_read_only(&plan.script, &plan.work_script)?;
+        check(libc::syscall(libc::SYS_pivot_root, plan.root.as_ptr(), plan.old_root.as_ptr()) as libc::c_int)?;
+        check(libc::chdir(c"/".as_ptr()))?;
+        check(libc::umount2(c"/.old".as_ptr(), libc::MNT_DETACH))?;
+        check(libc::rmdir(c"/.old".as_ptr()))?;
+        mount(None, c"/", None, libc::MS_REMOUNT | libc::MS_RDONLY | nosuid_nodev, Some(c"size=1m,mode=0755"))?;
+        check(libc::chdir(c"/work".as_ptr()))
+    }
+}
+
+/// Closes every descriptor but `keep` (a process that never execs would otherwise keep
+/// the close-on-exec ones: the read ends of the output pipes, so the program's pipes would
+/// never reach end-of-file, and the pipe on which the spawner waits for the exec).
+///
+/// # Safety
+/// Plain system calls.
+unsafe fn close_all_but(keep: libc::c_int) {
+    let keep = keep as u32;
+    // SAFETY: closing descriptors of this process.
+    unsafe {
+        let ranges = [(0u32, keep.checked_sub(1)), (keep + 1, Some(u32::MAX))];
+        for (first, last) in ranges {
+            let Some(last) = last else { continue };
+            if libc::syscall(libc::SYS_close_range, first, last, 0u32) != 0 {
+                for fd in first..last.min(4095) + 1 {
+                    libc::close(fd as libc::c_int);
+                }
+            }
+        }
+    }
+}
+
+/// The init of the program's PID namespace: reaps every orphan while the program runs;
+/// when it ends, kills and reaps whatever is left, writes the program's wait status to
+/// `status` and exits.
+///
+/// # Safety
+/// Plain system calls; never returns.
+unsafe fn init(program: libc::pid_t, status: libc::c_int) -> ! {
+    let mut program_status: libc::c_int = 0;
+    // SAFETY: waiting for and killing processes of this namespace only.
+    unsafe {
+        close_all_but(status);
+        loop {
+            let mut child_status = 0;
+            let pid = libc::waitpid(-1, &mut child_status, 0);
+            if pid == program {
+                program_status = child_status;
+                break;
+            }
+            if pid < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                break;
+            }
+        }
+        // Everything the program left: daemons, detached sessions, zombies.
+        libc::kill(-1, libc::SIGKILL);
+        while libc::waitpid(-1, std::ptr::null_mut(), 0) >= 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+        {}
+        let bytes = program_status.to_ne_bytes();
+        libc::write(status, bytes.as_ptr().cast(), bytes.len());
+        libc::_exit(0)
+    }
+}
+
+/// The parent of the program's PID namespace, outside it: waits for the namespace's init
+/// and ends with the program's status (read from `status`), re-raising a signal that
+/// killed it.
+///
+/// # Safety
+/// Plain system calls; never returns.
+unsafe fn relay(init: libc::pid_t, status: libc::c_int) -> ! {
+    // SAFETY: waiting for our own child; then exiting the way the program did.
+    unsafe {
+        close_all_but(status);
+        while libc::waitpid(init, std::ptr::null_mut(), 0) < 0 {
+            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                libc::_exit(127);
+            }
+        }
+        let mut bytes = [0u8; 4];
+        if libc::read(status, bytes.as_mut_ptr().cast(), bytes.len()) != 4 {
+            libc::_exit(127);
+        }
+        let program_status = libc::c_int::from_ne_bytes(bytes);
+        if libc::WIFSIGNALED(program_status) {
+            let signal = libc::WTERMSIG(program_status);
+            let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+            libc::signal(signal, libc::SIG_DFL);
+            libc::kill(libc::getpid(), signal);
+            libc::_exit(128 + signal);
+        }
+        libc::_exit(libc::WEXITSTATUS(program_status))
+    }
+}
+
+/// Runs in the child between fork and exec: a new session, namespaces and root (with a
+/// plan), limits, user.
+fn isolate_child(limits: &SandboxLimits, root: bool, plan: Option<&RootPlan>) -> std::io::Result<()> {
     // SAFETY: plain system calls on valid arguments in the single-threaded child.
     unsafe {
         if libc::setsid() < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        if root && namespaces {
-            check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET))?;
-            check(libc::mount(
-                c"none".as_ptr(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ))?;
-            for target in [c"/tmp", c"/var/tmp", c"/dev/shm"] {
-                // Targets that do not exist are skipped.
-                libc::mount(
-                    c"tmpfs".as_ptr(),
-                    target.as_ptr(),
-                    c"tmpfs".as_ptr(),
-                    libc::MS_NOSUID | libc::MS_NODEV,
-                    c"size=1m,mode=1777".as_ptr().cast(),
-                );
+        if let Some(plan) = plan {
+            check(libc::unshare(NAMESPACES))?;
+            mount(Some(c"none"), c"/", None, libc::MS_REC | libc::MS_PRIVATE, None)?;
+            // The program's wait status goes from the namespace's init to the relay.
+            let mut status = [0; 2];
+            check(libc::pipe2(status.as_mut_ptr(), libc::O_CLOEXEC))?;
+            // The next process is the init of the new PID namespace; the program its child.
+            match libc::fork() {
+                -1 => return Err(std::io::Error::last_os_error()),
+                0 => {}
+                init_pid => {
+                    libc::close(status[1]);
+                    relay(init_pid, status[0])
+                }
             }
-            // The working directory was under one of those: mount it back at its path (from
-            // the open working directory) so that absolute paths to it still resolve.
-            if libc::mkdir(workdir.as_ptr(), 0o700) == 0 {
-                check(libc::mount(c".".as_ptr(), workdir.as_ptr(), std::ptr::null(), libc::MS_BIND, std::ptr::null()))?;
-                check(libc::chdir(workdir.as_ptr()))?;
-            }
-            // Then the tmpfs become read-only: nothing outside the directory is writable.
-            for target in [c"/tmp", c"/var/tmp", c"/dev/shm"] {
-                libc::mount(
-                    std::ptr::null(),
-                    target.as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
-                    std::ptr::null(),
-                );
+            libc::close(status[0]);
+            enter_root(plan)?;
+            match libc::fork() {
+                -1 => return Err(std::io::Error::last_os_error()),
+                0 => {
+                    libc::close(status[1]);
+                }
+                program => init(program, status[1]),
             }
         } else if !root {
             // Best effort: a user namespace makes a network namespace possible.

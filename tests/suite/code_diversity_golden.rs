@@ -166,3 +166,60 @@ fn score_writes_code_sbert_and_code_vendi_per_prompt() {
         close(row["code_vendi"].as_f64(), &prompt["code_vendi"], CODE_VENDI, "code_vendi");
     }
 }
+
+/// `analyze --code-diversity` on code run files whose outputs are all labelled correct:
+/// `metrics.csv`'s D_c^AST and D_c^code are the means over prompts of the study's per-prompt
+/// values (prompts where they are undefined left out, as the study's script does).
+#[test]
+fn analyze_reports_the_code_diversity_of_correct_outputs() {
+    let ast = json("ast.json");
+    let unixcoder = json("unixcoder.json");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut run, mut labels) = (String::new(), String::new());
+    for prompt in ast["prompts"].as_array().unwrap() {
+        let outputs = prompt["outputs"].as_array().unwrap();
+        run +=
+            &format!("{}\n", serde_json::json!({"input_id": prompt["name"], "task": "humaneval", "outputs": outputs}));
+        let all = vec![true; outputs.len()];
+        labels += &format!("{}\n", serde_json::json!({"input_id": prompt["name"], "task": "humaneval", "labels": all}));
+    }
+    for name in ["base", "sft"] {
+        std::fs::write(dir.path().join(format!("{name}.jsonl")), &run).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.labels.jsonl")), &labels).unwrap();
+    }
+    let lineage = dir.path().join("lineage.toml");
+    std::fs::write(
+        &lineage,
+        "name = \"code\"\n[[checkpoint]]\nname = \"base\"\nlineage = \"base\"\nstage = \"base\"\nrun = \"base.jsonl\"\nlabels = \"base.labels.jsonl\"\n\
+         [[checkpoint]]\nname = \"sft\"\nlineage = \"think\"\nstage = \"sft\"\nparent = \"base\"\nrun = \"sft.jsonl\"\nlabels = \"sft.labels.jsonl\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mpnet = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/mpnet/tiny");
+    let output = Command::new(env!("CARGO_BIN_EXE_divcollapse"))
+        .args(["analyze", "--lineage", lineage.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--encoder", mpnet.to_str().unwrap(), "--bootstrap", "200", "--code-diversity"])
+        .args(["--code-encoder", folder().join("unixcoder_tiny").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let value = |metric: &str| -> f64 {
+        let row = metrics
+            .lines()
+            .find(|l| l.starts_with(&format!("base,humaneval,{metric},")))
+            .unwrap_or_else(|| panic!("{metric}: {metrics}"));
+        row.split(',').nth(4).unwrap().parse().unwrap()
+    };
+    let defined = |values: Vec<Option<f64>>| -> f64 {
+        let values: Vec<f64> = values.into_iter().flatten().collect();
+        values.iter().sum::<f64>() / values.len() as f64
+    };
+    let prompts = ast["prompts"].as_array().unwrap();
+    let expected_ast = defined(prompts.iter().map(|p| p["ast_pairwise"].as_f64()).collect());
+    assert!((value("d_correct_ast") - expected_ast).abs() <= EXACT_F64, "{}", value("d_correct_ast"));
+    let expected_code = defined(
+        unixcoder["code_sbert"]["per_prompt"].as_array().unwrap().iter().map(|p| p["code_sbert"].as_f64()).collect(),
+    );
+    assert!((value("d_correct_code_sbert") - expected_code).abs() <= CODE_SBERT, "{}", value("d_correct_code_sbert"));
+}

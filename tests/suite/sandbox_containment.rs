@@ -3,6 +3,7 @@
 //! run right after still passes.
 
 use std::net::TcpListener;
+use std::path::Path;
 use std::time::Duration;
 
 use diversity_collapse::tasks::sandbox::{Outcome, Sandbox, SandboxLimits};
@@ -95,13 +96,16 @@ fn environment_network_and_outside_writes_are_unavailable() {
     );
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err(), "nothing reached the listener");
-    let outside = std::env::temp_dir().join(format!("divcollapse-escape-{}", std::process::id()));
-    let outside_text = outside.display().to_string();
-    assert_contained(
-        &format!("open({outside_text:?}, 'w').write('escaped')\n"),
-        |o| matches!(o, Outcome::Failed { exit_code: 1 }),
-        "a write outside the temporary directory",
-    );
+    // Writes into every world-writable directory of the host land, at most, in the
+    // program's own view: nothing appears on the host.
+    let name = format!("divcollapse-escape-{}", std::process::id());
+    for folder in ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/run"] {
+        let path = Path::new(folder).join(&name);
+        let text = path.display().to_string();
+        let result = sandbox().run_python(&format!("open({text:?}, 'w').write('escaped')\n"));
+        eprintln!("a write to {text}: {:?}", result.outcome);
+        assert!(!path.exists(), "{text} must not exist on the host");
+    }
     assert_contained(
         "open('../escaped.txt', 'w').write('x')\n",
         |o| matches!(o, Outcome::Failed { exit_code: 1 }),
@@ -112,12 +116,67 @@ fn environment_network_and_outside_writes_are_unavailable() {
         |o| matches!(o, Outcome::Failed { exit_code: 1 }),
         "a write to the home of root",
     );
+    // Temporary files work (a private, writable /tmp), as the study's harness lets them.
     assert_contained(
-        "import tempfile\nwith tempfile.NamedTemporaryFile() as f:\n    f.write(b'fine')\n",
+        "import tempfile, os\nwith tempfile.NamedTemporaryFile() as f:\n    f.write(b'fine')\n\
+         assert tempfile.gettempdir() == '/tmp'\nopen('/tmp/x', 'w').write('x')\nopen('here.txt', 'w').write('x')\n",
         |o| matches!(o, Outcome::Passed),
-        "temporary files (inside the directory)",
+        "temporary files and files in the working directory",
     );
-    assert!(!outside.exists(), "{outside_text} must not exist on the host");
+}
+
+/// Attacks that pass their own test only when they fail: nothing of the host is
+/// visible, host processes cannot be signalled, and nothing a program starts outlives it.
+#[test]
+fn host_files_processes_and_other_sandboxes_are_out_of_reach() {
+    let _serial = crate::sandbox_serial();
+    if !sandbox().drops_privileges() {
+        eprintln!("not running as root: the minimal root and the PID namespace are not checked");
+        return;
+    }
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml").display().to_string();
+    assert_contained(
+        &format!(
+            "import os\nfor path in [{checkout:?}, '/etc/hostname', '/etc/passwd', '/root', '/home', '/run', '/var']:\n\
+             \x20   assert not os.path.exists(path), path\n\
+             assert sorted(os.listdir('/dev')) == ['null', 'random', 'urandom', 'zero'], os.listdir('/dev')\n"
+        ),
+        |o| matches!(o, Outcome::Passed),
+        "reading host files (the checkout, /etc)",
+    );
+    let host = std::process::id();
+    assert_contained(
+        &format!(
+            "import os, signal\ntry:\n    os.kill({host}, signal.SIGTERM)\nexcept ProcessLookupError:\n    pass\n\
+             else:\n    raise SystemExit(1)\nassert os.getpid() == 2 and os.getppid() == 1\n"
+        ),
+        |o| matches!(o, Outcome::Passed),
+        "signalling a host process",
+    );
+    // A daemon: double fork, a new session, closed descriptors, a write 2 s later.
+    let marker = std::env::temp_dir().join(format!("divcollapse-daemon-{}", std::process::id()));
+    let marker_text = marker.display().to_string();
+    let daemon = format!(
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        os.closerange(0, 256)\n\
+         \x20       time.sleep(2)\n        open({marker_text:?}, 'w').write('alive')\n        open('/work/late', 'w').write('x')\n\
+         \x20   os._exit(0)\ntime.sleep(0.2)\n"
+    );
+    assert_contained(&daemon, |o| matches!(o, Outcome::Passed), "a detached daemon");
+    assert_eq!(processes_of(65534), 0, "no sandboxed process survives its program");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(processes_of(65534), 0, "no sandboxed process appears later");
+    assert!(!marker.exists(), "the daemon wrote nothing on the host");
+    // Two programs at once: neither sees the other's working directory.
+    let sandbox = sandbox();
+    let programs = [
+        "import time\nopen('/work/secret', 'w').write('mine')\ntime.sleep(1)\nassert open('/work/secret').read() == 'mine'\n"
+            .to_owned(),
+        "import os, time\ntime.sleep(0.3)\nassert os.listdir('/work') == ['program.py'], os.listdir('/work')\n\
+         assert os.listdir('/tmp') == [], os.listdir('/tmp')\n"
+            .to_owned(),
+    ];
+    let results = sandbox.run_many(&programs, 2);
+    assert!(results.iter().all(|r| r.passed()), "{results:?}");
 }
 
 #[test]
