@@ -102,3 +102,9 @@ impl Iterator for GenerationSource {
         }
     }
 }
+
+/// A CSV field, quoted as Python's `csv` module (and pandas) quote it: only when it holds a
+/// comma, a quote or a line break, with quotes doubled.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}

@@ -109,6 +109,13 @@ struct BodyShape {
     pad_token_id: u32,
 }
 
+impl From<(usize, usize, usize, u32)> for BodyShape {
+    /// `(hidden_size, vocab_size, max_position_embeddings, pad_token_id)`.
+    fn from((hidden_size, vocab_size, max_position_embeddings, pad_token_id): (usize, usize, usize, u32)) -> Self {
+        Self { hidden_size, vocab_size, max_position_embeddings, pad_token_id }
+    }
+}
+
 /// The sentence-transformers settings of an encoder.
 #[derive(Debug, Clone, Copy)]
 struct Pipeline {
@@ -222,23 +229,13 @@ impl<B: Backend> SentenceEncoder<B> {
         let (model, config) = match model_type.model_type.as_str() {
             "roberta" => {
                 let (model, c) = RobertaEncoder::load(folder, device)?;
-                let shape = BodyShape {
-                    hidden_size: c.hidden_size,
-                    vocab_size: c.vocab_size,
-                    max_position_embeddings: c.max_position_embeddings,
-                    pad_token_id: c.pad_token_id,
-                };
-                (Body::Roberta(model), shape)
+                let shape = (c.hidden_size, c.vocab_size, c.max_position_embeddings, c.pad_token_id);
+                (Body::Roberta(model), BodyShape::from(shape))
             }
             _ => {
                 let (model, c) = MpnetModel::load(folder, device)?;
-                let shape = BodyShape {
-                    hidden_size: c.hidden_size,
-                    vocab_size: c.vocab_size,
-                    max_position_embeddings: c.max_position_embeddings,
-                    pad_token_id: c.pad_token_id,
-                };
-                (Body::Mpnet(model), shape)
+                let shape = (c.hidden_size, c.vocab_size, c.max_position_embeddings, c.pad_token_id);
+                (Body::Mpnet(model), BodyShape::from(shape))
             }
         };
         let tokenizer_path = folder.join("tokenizer.json");

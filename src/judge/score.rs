@@ -28,6 +28,7 @@ use serde_json::Value;
 use super::JudgeKind;
 use super::batch::{BatchError, result_lines};
 use super::parse::{self, Verdict};
+use crate::data::csv_field;
 use crate::stats::bootstrap::mean_at;
 use crate::stats::{Bootstrap, BootstrapConfig, BootstrapError, Interval};
 
@@ -401,94 +402,59 @@ fn fixed(x: f64, digits: usize) -> String {
 /// The table as CSV: the script's columns in its float format, then the interval of the
 /// rate (`…_ci_low`, `…_ci_high`).
 pub fn to_csv(scores: &JudgeScores) -> String {
-    let mut out = String::new();
-    match scores.judge {
+    let (header, rows): (&str, Vec<Vec<String>>) = match scores.judge {
         JudgeKind::WbScore => {
-            out.push_str(
-                "model,n_scored,n_parse_errors,raw_mean,raw_std,raw_median,wb_score,wb_score_ci_low,wb_score_ci_high\n",
-            );
             // pandas keeps an all-integer median column as integers.
             let integer_median = scores.wb_score.iter().all(|r| r.n_scored % 2 == 1);
-            for r in &scores.wb_score {
+            let rows = scores.wb_score.iter().map(|r| {
                 let median = if integer_median { format!("{}", r.raw_median as i64) } else { fixed(r.raw_median, 4) };
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{}\n",
-                    csv_field(&r.model),
-                    r.n_scored,
-                    r.n_parse_errors,
-                    fixed(r.raw_mean, 4),
-                    fixed(r.raw_std, 4),
-                    median,
-                    fixed(r.wb_score.estimate, 4),
-                    fixed(r.wb_score.low, 4),
-                    fixed(r.wb_score.high, 4),
-                ));
-            }
+                let mut cells = vec![csv_field(&r.model), r.n_scored.to_string(), r.n_parse_errors.to_string()];
+                cells.extend([fixed(r.raw_mean, 4), fixed(r.raw_std, 4), median]);
+                cells.extend([fixed(r.wb_score.estimate, 4), fixed(r.wb_score.low, 4), fixed(r.wb_score.high, 4)]);
+                cells
+            });
+            (
+                "model,n_scored,n_parse_errors,raw_mean,raw_std,raw_median,wb_score,wb_score_ci_low,wb_score_ci_high",
+                rows.collect(),
+            )
         }
-        JudgeKind::KirkSummary => {
-            out.push_str("model,task,win_rate,n_wins,n_ties,n_losses,n_samples,win_rate_ci_low,win_rate_ci_high\n");
-            for r in &scores.pairwise {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{}\n",
-                    csv_field(&r.model),
-                    csv_field(&r.task),
-                    fixed(r.win_rate.estimate, 6),
-                    r.n_wins,
-                    r.n_ties,
-                    r.n_losses,
-                    r.n_samples,
-                    fixed(r.win_rate.low, 6),
-                    fixed(r.win_rate.high, 6),
-                ));
-            }
+        judge => {
+            let header = match judge {
+                JudgeKind::KirkSummary => "model,task,win_rate,n_wins,n_ties,n_losses,n_samples",
+                JudgeKind::ArenaCreative => "model,task,win_rate,win_rate_r1,win_rate_r2,n_samples,n_unparseable",
+                _ => {
+                    "model,task,win_rate,n_wins,n_ties,n_losses,n_samples,n_inconsistent,n_unparseable,win_rate_r1,win_rate_r2"
+                }
+            };
+            let rows = scores.pairwise.iter().map(|r| {
+                let counts = [r.n_wins, r.n_ties, r.n_losses, r.n_samples].map(|n| n.to_string());
+                let rounds = [fixed(r.win_rate_r1, 6), fixed(r.win_rate_r2, 6)];
+                let mut cells = vec![csv_field(&r.model), csv_field(&r.task), fixed(r.win_rate.estimate, 6)];
+                match judge {
+                    JudgeKind::KirkSummary => cells.extend(counts),
+                    JudgeKind::ArenaCreative => {
+                        cells.extend(rounds);
+                        cells.extend([r.n_samples.to_string(), r.n_unparseable.to_string()]);
+                    }
+                    _ => {
+                        cells.extend(counts);
+                        cells.extend([r.n_inconsistent.to_string(), r.n_unparseable.to_string()]);
+                        cells.extend(rounds);
+                    }
+                }
+                cells.extend([fixed(r.win_rate.low, 6), fixed(r.win_rate.high, 6)]);
+                cells
+            });
+            (header, rows.collect())
         }
-        JudgeKind::ArenaCreative => {
-            out.push_str("model,task,win_rate,win_rate_r1,win_rate_r2,n_samples,n_unparseable,win_rate_ci_low,win_rate_ci_high\n");
-            for r in &scores.pairwise {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{}\n",
-                    csv_field(&r.model),
-                    csv_field(&r.task),
-                    fixed(r.win_rate.estimate, 6),
-                    fixed(r.win_rate_r1, 6),
-                    fixed(r.win_rate_r2, 6),
-                    r.n_samples,
-                    r.n_unparseable,
-                    fixed(r.win_rate.low, 6),
-                    fixed(r.win_rate.high, 6),
-                ));
-            }
-        }
-        JudgeKind::MtBenchPair => {
-            out.push_str(
-                "model,task,win_rate,n_wins,n_ties,n_losses,n_samples,n_inconsistent,n_unparseable,win_rate_r1,win_rate_r2,win_rate_ci_low,win_rate_ci_high\n",
-            );
-            for r in &scores.pairwise {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                    csv_field(&r.model),
-                    csv_field(&r.task),
-                    fixed(r.win_rate.estimate, 6),
-                    r.n_wins,
-                    r.n_ties,
-                    r.n_losses,
-                    r.n_samples,
-                    r.n_inconsistent,
-                    r.n_unparseable,
-                    fixed(r.win_rate_r1, 6),
-                    fixed(r.win_rate_r2, 6),
-                    fixed(r.win_rate.low, 6),
-                    fixed(r.win_rate.high, 6),
-                ));
-            }
-        }
+    };
+    let rate = if scores.judge == JudgeKind::WbScore { "" } else { ",win_rate_ci_low,win_rate_ci_high" };
+    let mut out = format!("{header}{rate}\n");
+    for row in rows {
+        out.push_str(&row.join(","));
+        out.push('\n');
     }
     out
-}
-
-/// A CSV field, quoted as Python's `csv` module quotes it (only when it must be).
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// Writes the table (atomically).

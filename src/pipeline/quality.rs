@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::StageError;
 use super::label::LabelSummary;
+use crate::data::csv_field;
 use crate::data::labels::LabelRecord;
 use crate::stats::bootstrap::mean_at;
 use crate::stats::{Bootstrap, Interval};
@@ -139,10 +140,6 @@ pub fn quality_csv(rows: &[QualityRow]) -> String {
         out.push('\n');
     }
     out
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// Writes the table atomically.
