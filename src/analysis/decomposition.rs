@@ -139,7 +139,7 @@ pub fn matched_decomposition(
         out[2] = delta_all - residual;
         out[3] = residual / delta_all;
     };
-    let intervals = bootstrap_or_point(bootstrap, matched.len(), 4, matched_statistics)?;
+    let intervals = bootstrap.intervals_or_points(matched.len(), 4, matched_statistics)?;
 
     // The paper's share over all shared prompts: means of D_a over prompts with D_a, of D_c
     // over each checkpoint's own computable prompts.
@@ -153,7 +153,7 @@ pub fn matched_decomposition(
         let correct = nanmean_at(&base_correct, indices) - nanmean_at(&model_correct, indices);
         out[0] = correct / all;
     };
-    let paper = bootstrap_or_point(bootstrap, shared.len(), 1, paper_share)?;
+    let paper = bootstrap.intervals_or_points(shared.len(), 1, paper_share)?;
 
     let delta_all = intervals[0];
     Ok(MatchedDecomposition {
@@ -166,30 +166,6 @@ pub fn matched_decomposition(
         genuine_share: intervals[3],
         paper_genuine_share: paper[0],
     })
-}
-
-/// Bootstrap intervals, or bare point estimates (NaN intervals) when there are fewer
-/// than two prompts to resample.
-fn bootstrap_or_point<F>(
-    bootstrap: &Bootstrap,
-    n: usize,
-    n_stats: usize,
-    statistic: F,
-) -> Result<Vec<Interval>, BootstrapError>
-where
-    F: Fn(&[usize], &mut [f64]) + Sync,
-{
-    if n >= 2 {
-        return bootstrap.intervals(n, n_stats, statistic);
-    }
-    let mut estimates = vec![f64::NAN; n_stats];
-    if n == 1 {
-        statistic(&[0], &mut estimates);
-    }
-    Ok(estimates
-        .into_iter()
-        .map(|estimate| Interval { estimate, ..Interval::undefined(bootstrap.config().method) })
-        .collect())
 }
 
 #[cfg(test)]

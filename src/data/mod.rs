@@ -64,6 +64,12 @@ pub enum SourceError {
     Details(#[from] details::DetailsError),
 }
 
+/// Whether a generation file is a lighteval details parquet (by its `.parquet` extension)
+/// rather than JSONL.
+pub fn is_details_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
 /// The generations of one file: JSONL streamed, or a lighteval details parquet
 /// (chosen by the `.parquet` extension).
 pub enum GenerationSource {
@@ -76,7 +82,7 @@ pub enum GenerationSource {
 impl GenerationSource {
     /// Opens a generation file by its extension.
     pub fn open(path: &Path, skip_bad_lines: bool) -> Result<Self, SourceError> {
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        if is_details_file(path) {
             Ok(Self::Details(details::read_details(path)?.into_iter()))
         } else {
             Ok(Self::Jsonl(GenerationReader::open(path, skip_bad_lines)?))

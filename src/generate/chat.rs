@@ -223,6 +223,6 @@ fn python_tojson(value: Value) -> Result<Value, JinjaError> {
 /// prompt is right-stripped and, if it then ends with `<think>`, an empty think block is
 /// closed (`\n</think>\n`) so the model answers directly.
 pub fn suppress_thinking(prompt: &str) -> String {
-    let stripped = prompt.trim_end_matches(crate::pycompat::is_py_whitespace);
+    let stripped = crate::pycompat::py_rstrip(prompt);
     if stripped.ends_with("<think>") { format!("{stripped}\n</think>\n") } else { stripped.to_owned() }
 }

@@ -196,23 +196,15 @@ pub fn result_files(path: &Path) -> Result<Vec<PathBuf>, BatchError> {
     Ok(files)
 }
 
-/// The lines of a result file as `(1-based line, text)`, blank lines skipped. With
-/// `complete_only`, a last line without its newline (a run killed while writing it) is
-/// left out.
-pub fn result_lines(path: &Path, complete_only: bool) -> Result<Vec<(usize, String)>, BatchError> {
+/// The lines of a result file, trimmed, blank lines skipped.
+pub fn result_lines(path: &Path) -> Result<Vec<String>, BatchError> {
     let bytes = std::fs::read(path).map_err(|source| BatchError::Io { path: path.to_owned(), source })?;
-    let text = String::from_utf8_lossy(&bytes);
-    let complete = match (complete_only, text.rfind('\n')) {
-        (false, _) => &text[..],
-        (true, Some(end)) => &text[..end],
-        (true, None) => "",
-    };
-    Ok(complete
-        .split('\n')
-        .enumerate()
-        .map(|(i, line)| (i + 1, line.trim().to_owned()))
-        .filter(|(_, line)| !line.is_empty())
-        .collect())
+    Ok(nonblank_lines(&String::from_utf8_lossy(&bytes)))
+}
+
+/// The trimmed non-blank lines of a text.
+pub fn nonblank_lines(text: &str) -> Vec<String> {
+    text.split('\n').map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned).collect()
 }
 
 /// Appends one result line and flushes it.

@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::batch::{BatchError, BatchRequest, BatchResponse, BatchResult, append_result, read_requests, result_lines};
+use super::batch::{
+    BatchError, BatchRequest, BatchResponse, BatchResult, append_result, nonblank_lines, read_requests,
+};
 use crate::pipeline::Progress;
 
 /// An API key that never shows in `Debug` or `Display` output.
@@ -265,7 +267,11 @@ fn send(agent: &ureq::Agent, options: &RunOptions, request: &BatchRequest, stop:
 /// The custom ids answered in an existing results file; a torn last line is cut off.
 fn answered_ids(out: &Path) -> Result<HashSet<String>, RunError> {
     let io = |source| RunError::Io { path: out.to_owned(), source };
-    let Ok(bytes) = std::fs::read(out) else { return Ok(HashSet::new()) };
+    let bytes = match std::fs::read(out) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(e) => return Err(io(e)),
+    };
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
     if complete < bytes.len() {
         tracing::warn!("{}: removing a last line cut off by an interrupted run", out.display());
@@ -273,7 +279,7 @@ fn answered_ids(out: &Path) -> Result<HashSet<String>, RunError> {
         file.set_len(complete as u64).map_err(io)?;
     }
     let mut ids = HashSet::new();
-    for (_, line) in result_lines(out, true)? {
+    for line in nonblank_lines(&String::from_utf8_lossy(&bytes[..complete])) {
         if let Some(id) = serde_json::from_str::<Value>(&line)
             .ok()
             .and_then(|v| v.get("custom_id").and_then(Value::as_str).map(str::to_owned))

@@ -34,9 +34,9 @@ use std::path::{Path, PathBuf};
 use super::JudgeKind;
 use super::batch::BatchRequest;
 use super::prompts::{self, py_format};
-use crate::data::{GenerationSource, SourceError};
+use crate::data::{GenerationSource, SourceError, is_details_file};
 use crate::metrics::text::strip_cot;
-use crate::pycompat::{is_py_whitespace, py_strip};
+use crate::pycompat::{prompt_key, py_rstrip, py_strip};
 
 /// What to prepare.
 #[derive(Debug, Clone)]
@@ -132,14 +132,10 @@ struct Item {
     choices: Vec<String>,
 }
 
-fn is_details(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-}
-
 /// The documents of a generations file: every row of a details file, or the run file's
 /// records of `task` (deduplicated on id, first kept, as the scripts do).
 fn read_items(path: &Path, task: &str) -> Result<Vec<Item>, PrepareError> {
-    let details = is_details(path);
+    let details = is_details_file(path);
     let choices = if details { crate::data::details::read_details_choices(path)? } else { Vec::new() };
     let mut items = Vec::new();
     for record in GenerationSource::open(path, false)? {
@@ -179,11 +175,6 @@ fn read_references(path: &Path) -> Result<HashMap<String, serde_json::Value>, Pr
     Ok(references)
 }
 
-/// Python's `str.rstrip()`.
-fn py_rstrip(text: &str) -> &str {
-    text.trim_end_matches(is_py_whitespace)
-}
-
 /// `_extract_source`: the post (after `POST: `) or article (after `ARTICLE: `) without
 /// the trailing `\nTL;DR:` marker, stripped.
 pub fn extract_source(query: &str, task_short: &str) -> String {
@@ -216,11 +207,6 @@ fn summary_task(task: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// The first `n` characters (code points, as Python slices).
-fn char_prefix(text: &str, n: usize) -> &str {
-    text.char_indices().nth(n).map_or(text, |(at, _)| &text[..at])
-}
-
 /// Prepares one model's requests.
 pub fn prepare(options: &PrepareOptions, inputs: &JudgeInputs) -> Result<Prepared, PrepareError> {
     match options.judge {
@@ -238,7 +224,7 @@ fn prepare_kirk(options: &PrepareOptions, inputs: &JudgeInputs) -> Result<Prepar
         expected: "tldr_diversity, cnn_dailymail_diversity and xsum_diversity",
     })?;
     let items = read_items(&inputs.generations, &options.task)?;
-    let references = match (&inputs.references, is_details(&inputs.generations)) {
+    let references = match (&inputs.references, is_details_file(&inputs.generations)) {
         (Some(path), _) => Some(read_references(path)?),
         (None, true) => None,
         (None, false) => {
@@ -294,7 +280,7 @@ fn prepare_wb_score(options: &PrepareOptions, inputs: &JudgeInputs) -> Result<Pr
             expected: "wildbench_diversity",
         });
     }
-    let details = is_details(&inputs.generations);
+    let details = is_details_file(&inputs.generations);
     let items = read_items(&inputs.generations, &options.task)?;
     let references = inputs.references.as_deref().map(read_references).transpose()?;
     let mut requests = Vec::new();
@@ -346,11 +332,10 @@ fn prepare_pairwise(options: &PrepareOptions, inputs: &JudgeInputs) -> Result<Pr
     let pair_of = |item: &Item| (py_strip(&item.query).to_owned(), item.gen0.clone().unwrap_or_default());
     let model: Vec<(String, String)> = read_items(&inputs.generations, &options.task)?.iter().map(pair_of).collect();
     let base: Vec<(String, String)> = read_items(baseline, &options.task)?.iter().map(pair_of).collect();
-    let by_prefix = options.model_name.starts_with("no_cot__") || !is_details(&inputs.generations);
+    let by_prefix = options.model_name.starts_with("no_cot__") || !is_details_file(&inputs.generations);
     let matched: Vec<(&str, &str, &str)> = if by_prefix {
-        let key = |query: &str| py_strip(char_prefix(query, 200)).to_owned();
-        let index: HashMap<String, &str> = base.iter().map(|(q, g)| (key(q), g.as_str())).collect();
-        model.iter().filter_map(|(q, g)| index.get(&key(q)).map(|b| (q.as_str(), g.as_str(), *b))).collect()
+        let index: HashMap<String, &str> = base.iter().map(|(q, g)| (prompt_key(q), g.as_str())).collect();
+        model.iter().filter_map(|(q, g)| index.get(&prompt_key(q)).map(|b| (q.as_str(), g.as_str(), *b))).collect()
     } else {
         model.iter().zip(&base).map(|((q, g), (_, b))| (q.as_str(), g.as_str(), b.as_str())).collect()
     };
@@ -387,8 +372,9 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_count_code_points() {
-        assert_eq!(char_prefix("héllo", 2), "hé");
-        assert_eq!(char_prefix("ab", 5), "ab");
+    fn prompt_keys_count_code_points() {
+        let long = format!("  {}x", "é".repeat(198));
+        assert_eq!(prompt_key(&long), "é".repeat(198));
+        assert_eq!(prompt_key(" ab \n"), "ab");
     }
 }

@@ -162,7 +162,7 @@ fn read_reply(line: &str) -> Reply {
 fn all_lines(files: &[PathBuf]) -> Result<Vec<String>, BatchError> {
     let mut lines = Vec::new();
     for file in files {
-        lines.extend(result_lines(file, false)?.into_iter().map(|(_, line)| line));
+        lines.extend(result_lines(file)?);
     }
     Ok(lines)
 }
@@ -189,12 +189,8 @@ fn mean_interval(
     values: &[f64],
     map: impl Fn(f64) -> f64 + Sync,
 ) -> Result<Interval, ScoreError> {
-    if values.len() < 2 {
-        let mut interval = Interval::undefined(bootstrap.config().method);
-        interval.estimate = values.first().map_or(f64::NAN, |&v| map(v));
-        return Ok(interval);
-    }
-    let mut interval = bootstrap.interval(values.len(), |indices| map(mean_at(values, indices)))?;
+    let mut interval =
+        bootstrap.intervals_or_points(values.len(), 1, |indices, out| out[0] = map(mean_at(values, indices)))?[0];
     // The point estimate in the script's own arithmetic (a left-to-right sum).
     interval.estimate = map(values.iter().sum::<f64>() / values.len() as f64);
     Ok(interval)

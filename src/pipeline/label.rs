@@ -31,7 +31,7 @@ use crate::data::generations::GenerationRecord;
 use crate::data::labels::{LabelRecord, write_labels};
 use crate::lab::world::LabTask;
 use crate::metrics::text::strip_cot;
-use crate::pycompat::py_strip;
+use crate::pycompat::prompt_key;
 use crate::tasks::code::{humaneval_program, humaneval_program_corrected, mbpp_program, mbpp_program_corrected};
 use crate::tasks::cruxeval::{
     cruxeval_correct, extract_prediction, gold_output, majority_vote_correct as cruxeval_majority,
@@ -239,11 +239,6 @@ fn names_another_task(task: &str, spec: &TaskSpec) -> bool {
     !task.is_empty() && crate::tasks::task(task).is_some_and(|other| other.source != spec.source)
 }
 
-/// The first 200 characters, stripped: the reference's linking key.
-fn prompt_key(prompt: &str) -> String {
-    py_strip(&prompt.chars().take(200).collect::<String>()).to_owned()
-}
-
 /// The task's documents, found by a record's id or prompt (see the module documentation).
 enum Documents {
     /// A dataset split and its lookup tables.
@@ -307,18 +302,16 @@ impl Documents {
             }
         };
         let original = record.original_prompt.as_deref().filter(|_| !split.by_original_key.is_empty());
-        let index = if let Some(&i) = split.by_id.get(&record.input_id) {
-            Some(i)
-        } else if let Some(original) = original {
-            one_of(&split.by_original_key, original)?
-        } else if let Some(prompt) = record.prompt.as_deref() {
-            match split.by_query.get(prompt) {
+        let mut index = split.by_id.get(&record.input_id).copied();
+        if let (None, Some(original)) = (index, original) {
+            index = one_of(&split.by_original_key, original)?;
+        }
+        if let (None, Some(prompt)) = (index, record.prompt.as_deref()) {
+            index = match split.by_query.get(prompt) {
                 Some(&i) => Some(i),
                 None => one_of(&split.by_query_key, prompt)?,
-            }
-        } else {
-            None
-        };
+            };
+        }
         Ok(index.map(|i| split.documents[i].clone()))
     }
 }

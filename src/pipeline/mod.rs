@@ -87,6 +87,9 @@ pub enum StageError {
     /// A frame operation failed.
     #[error("per-prompt frame: {0}")]
     Frame(#[from] polars::prelude::PolarsError),
+    /// The bootstrap settings are invalid.
+    #[error(transparent)]
+    Bootstrap(#[from] crate::stats::BootstrapError),
     /// A model, tokenizer or template could not be loaded, or generation failed.
     #[error("{context}")]
     Model {

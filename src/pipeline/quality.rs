@@ -69,23 +69,11 @@ pub fn quality_row(
             columns[3 + j].push(pass_at_k(n, c, kk));
         }
     }
-    let intervals = if records.len() >= 2 {
-        bootstrap
-            .intervals(records.len(), columns.len(), |indices, out| {
-                for (slot, column) in out.iter_mut().zip(&columns) {
-                    *slot = mean_at(column, indices);
-                }
-            })
-            .map_err(|e| StageError::Invalid(e.to_string()))?
-    } else {
-        columns
-            .iter()
-            .map(|column| Interval {
-                estimate: column.first().copied().unwrap_or(f64::NAN),
-                ..Interval::undefined(bootstrap.config().method)
-            })
-            .collect()
-    };
+    let intervals = bootstrap.intervals_or_points(records.len(), columns.len(), |indices, out| {
+        for (slot, column) in out.iter_mut().zip(&columns) {
+            *slot = mean_at(column, indices);
+        }
+    })?;
     let mut pass_at = [None; 4];
     for (j, &kk) in ks.iter().enumerate() {
         let slot = PASS_AT.iter().position(|&p| p == kk).expect("one of PASS_AT");

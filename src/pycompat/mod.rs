@@ -18,4 +18,4 @@ pub use literal::{LiteralError, PyLiteral, literal_eval};
 pub use number::{py_float, py_format_g, py_int, py_int_str};
 pub use numpy_random::NumpyLegacyRandom;
 pub use random::PyRandom;
-pub use string::{PY_WS, is_py_whitespace, py_split_whitespace, py_splitlines, py_strip};
+pub use string::{PY_WS, is_py_whitespace, prompt_key, py_rstrip, py_split_whitespace, py_splitlines, py_strip};

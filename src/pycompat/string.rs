@@ -52,6 +52,19 @@ pub fn py_strip(s: &str) -> &str {
     s.trim_matches(is_py_whitespace)
 }
 
+/// Python's `s.rstrip()` with no argument.
+pub fn py_rstrip(s: &str) -> &str {
+    s.trim_end_matches(is_py_whitespace)
+}
+
+/// `s[:200].strip()`: the first 200 characters (code points, as Python slices),
+/// stripped; the key by which the study's scripts link records to documents and a
+/// model's records to Base's.
+pub fn prompt_key(s: &str) -> String {
+    let prefix = s.char_indices().nth(200).map_or(s, |(at, _)| &s[..at]);
+    py_strip(prefix).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

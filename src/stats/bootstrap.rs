@@ -176,6 +176,30 @@ impl Bootstrap {
             .collect())
     }
 
+    /// [`Bootstrap::intervals`], or bare point estimates (NaN intervals) when there are
+    /// fewer than two prompts to resample (NaN estimates too when there are none).
+    pub fn intervals_or_points<F>(
+        &self,
+        n_units: usize,
+        n_stats: usize,
+        statistic: F,
+    ) -> Result<Vec<Interval>, BootstrapError>
+    where
+        F: Fn(&[usize], &mut [f64]) + Sync,
+    {
+        if n_units >= 2 {
+            return self.intervals(n_units, n_stats, statistic);
+        }
+        let mut estimates = vec![f64::NAN; n_stats];
+        if n_units == 1 {
+            statistic(&[0], &mut estimates);
+        }
+        Ok(estimates
+            .into_iter()
+            .map(|estimate| Interval { estimate, ..Interval::undefined(self.config.method) })
+            .collect())
+    }
+
     /// The bootstrap distribution itself: `B` rows of `n_stats` values, row `b` from
     /// resample `b` (for plotting or custom intervals).
     pub fn replicates<F>(&self, n_units: usize, n_stats: usize, statistic: &F) -> Result<Vec<Vec<f64>>, BootstrapError>
