@@ -2,6 +2,8 @@
 //!
 //! Files under the output folder:
 //! * `metrics.csv`: `model,task,metric,n,value,ci_low,ci_high`;
+//! * `stage_changes.csv`: `model,parent,task,metric,n_prompts,change,ci_low,ci_high,change_pct,
+//!   change_pct_ci_low,change_pct_ci_high`: every metric's change over every stage, paired;
 //! * `stage_attribution.csv`: `task,quantity,value,ci_low,ci_high,n_prompts` (percent of
 //!   Base, negative = loss; `average` = unweighted mean over tasks);
 //! * `retention.csv`: `model,convention,value,ci_low,ci_high`;
@@ -17,7 +19,7 @@ use super::figures::{
     accuracy_gain_scatter, decomposition_figure, final_checkpoints, per_task_dots, stage_trajectories,
 };
 use super::lineage::Lineage;
-use super::study::{METRIC_COLUMNS, StudyResults};
+use super::study::{StudyResults, metric_label};
 use crate::analysis::attribution::quantity_prefix;
 use crate::plot::attribution::{StageAttributionFigure, display_lineage};
 use crate::plot::decomposition::{DecompositionBar, DecompositionFigure};
@@ -100,6 +102,26 @@ pub fn write_study(
             .iter()
             .map(|r| {
                 format!("{},{},{},{},{}", field(&r.model), field(&r.task), r.metric, r.n, interval_cells(&r.estimate))
+            })
+            .collect(),
+    )?;
+    table(
+        "stage_changes.csv",
+        "model,parent,task,metric,n_prompts,change,ci_low,ci_high,change_pct,change_pct_ci_low,change_pct_ci_high",
+        results
+            .stage_changes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{},{},{},{},{},{},{}",
+                    field(&r.model),
+                    field(&r.parent),
+                    field(&r.task),
+                    r.metric,
+                    r.n_prompts,
+                    interval_cells(&r.change),
+                    interval_cells(&r.change_pct)
+                )
             })
             .collect(),
     )?;
@@ -327,12 +349,16 @@ fn markdown(
         config.resamples,
         config.seed
     );
-    for metric in METRIC_COLUMNS {
-        let rows: Vec<_> = results.metrics.iter().filter(|r| r.metric == metric.column).collect();
-        if rows.is_empty() {
-            continue;
+    let mut columns: Vec<&str> = Vec::new();
+    for row in &results.metrics {
+        if !columns.contains(&row.metric.as_str()) {
+            columns.push(&row.metric);
         }
-        let _ = writeln!(md, "## {} (`{}`), mean per prompt\n", metric.label, metric.column);
+    }
+    for column in columns {
+        let rows: Vec<_> = results.metrics.iter().filter(|r| r.metric == column).collect();
+        let label = metric_label(column).unwrap_or_else(|| column.to_owned());
+        let _ = writeln!(md, "## {label} (`{column}`), mean per prompt\n");
         let models: Vec<&str> = lineage
             .checkpoints
             .iter()

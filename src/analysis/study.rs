@@ -43,6 +43,29 @@ pub const METRIC_COLUMNS: [MetricColumn; 10] = [
     MetricColumn { column: "d_correct_code_sbert", label: "UniXcoder diversity of correct code" },
 ];
 
+/// The display name of a per-prompt column the study summarises: one of
+/// [`METRIC_COLUMNS`] or an extension metric's ([`crate::metrics::extended::column_label`]).
+pub fn metric_label(column: &str) -> Option<String> {
+    METRIC_COLUMNS
+        .iter()
+        .find(|m| m.column == column)
+        .map(|m| m.label.to_owned())
+        .or_else(|| crate::metrics::extended::column_label(column))
+}
+
+/// The metric columns of `table` the study summarises: the study's in [`METRIC_COLUMNS`]
+/// order, then the extension metrics' in table order.
+pub fn summarised_columns(table: &PerPromptTable) -> Vec<String> {
+    let mut columns: Vec<String> =
+        METRIC_COLUMNS.iter().filter(|m| table.has_column(m.column)).map(|m| m.column.to_owned()).collect();
+    for name in table.frame().get_column_names() {
+        if crate::metrics::extended::column_label(name).is_some() {
+            columns.push(name.to_string());
+        }
+    }
+    columns
+}
+
 /// The diversity metric stage attribution and thinking suppression use.
 pub const ATTRIBUTION_COLUMN: &str = "d_all_sbert";
 
@@ -77,6 +100,26 @@ pub struct MetricRow {
     pub n: usize,
     /// Mean with interval.
     pub estimate: Interval,
+}
+
+/// The change of one metric over one post-training stage on one task: the checkpoint
+/// against its parent, paired over the prompts both have.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageChangeRow {
+    /// The checkpoint after the stage.
+    pub model: String,
+    /// Its parent (the checkpoint before the stage).
+    pub parent: String,
+    /// Task.
+    pub task: String,
+    /// Metric column.
+    pub metric: String,
+    /// Prompts both checkpoints have.
+    pub n_prompts: usize,
+    /// `mean(model) − mean(parent)` over the shared prompts, paired interval.
+    pub change: Interval,
+    /// The same change as a percentage of `mean(parent)`.
+    pub change_pct: Interval,
 }
 
 /// One stage-attribution quantity on one task (or the `average` row).
@@ -140,6 +183,8 @@ pub struct StudyResults {
     pub tasks: Vec<String>,
     /// Per-checkpoint metric means.
     pub metrics: Vec<MetricRow>,
+    /// Every metric's change over every stage (checkpoint against parent), per task.
+    pub stage_changes: Vec<StageChangeRow>,
     /// Stage attribution (per task and `average`).
     pub attribution: Vec<AttributionRow>,
     /// Retention over tasks.
@@ -172,6 +217,7 @@ pub fn run_study(
     let mut results = StudyResults {
         tasks: tasks.clone(),
         metrics: Vec::new(),
+        stage_changes: Vec::new(),
         attribution: Vec::new(),
         retention: Vec::new(),
         decomposition: Vec::new(),
@@ -185,6 +231,7 @@ pub fn run_study(
         }
     }
     metric_means(table, &models, &tasks, config, &mut results)?;
+    stage_changes(lineage, table, &tasks, config, &mut results)?;
     attribution(lineage, table, &tasks, config, &mut results)?;
     decompositions(lineage, table, &tasks, config, &mut results)?;
     think_suppression(lineage, table, &tasks, config, &mut results)?;
@@ -198,11 +245,11 @@ fn metric_means(
     config: BootstrapConfig,
     results: &mut StudyResults,
 ) -> Result<(), StudyError> {
-    for metric in METRIC_COLUMNS.iter().filter(|m| table.has_column(m.column)) {
+    for column in summarised_columns(table) {
         for task in tasks {
             let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
             for model in models {
-                let Some((_, values)) = table.values(model, task, metric.column)? else { continue };
+                let Some((_, values)) = table.values(model, task, &column)? else { continue };
                 let n = values.iter().filter(|v| !v.is_nan()).count();
                 if n == 0 {
                     continue;
@@ -215,9 +262,54 @@ fn metric_means(
                 results.metrics.push(MetricRow {
                     model: model.to_string(),
                     task: task.clone(),
-                    metric: metric.column.to_owned(),
+                    metric: column.clone(),
                     n,
                     estimate,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every summarised metric's change over every stage, per task: the checkpoint's mean
+/// minus its parent's over the prompts both have (NaN values dropped from each mean), with
+/// a paired interval (both resampled at the same prompts).
+fn stage_changes(
+    lineage: &Lineage,
+    table: &PerPromptTable,
+    tasks: &[String],
+    config: BootstrapConfig,
+    results: &mut StudyResults,
+) -> Result<(), StudyError> {
+    for column in summarised_columns(table) {
+        for task in tasks {
+            let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
+            for checkpoint in &lineage.checkpoints {
+                let Some(parent) = checkpoint.parent.as_deref() else { continue };
+                let pair = [checkpoint.name.as_str(), parent];
+                let Some((ids, arrays)) = table.aligned(&pair, task, &column)? else { continue };
+                let n = ids.len();
+                let statistic = |idx: &[usize], out: &mut [f64]| {
+                    let (after, before) = (nanmean_at(&arrays[0], idx), nanmean_at(&arrays[1], idx));
+                    out[0] = after - before;
+                    out[1] = (after - before) / before * 100.0;
+                };
+                let everything: Vec<usize> = (0..n).collect();
+                let mut point = [0.0; 2];
+                statistic(&everything, &mut point);
+                if n == 0 || !point[0].is_finite() {
+                    continue;
+                }
+                let intervals = bootstrap.intervals_or_points(n, 2, statistic)?;
+                results.stage_changes.push(StageChangeRow {
+                    model: checkpoint.name.clone(),
+                    parent: parent.to_owned(),
+                    task: task.clone(),
+                    metric: column.clone(),
+                    n_prompts: n,
+                    change: intervals[0],
+                    change_pct: intervals[1],
                 });
             }
         }

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::device::DeviceChoice;
+use crate::metrics::extended::ExtendedSettings;
+use crate::metrics::per_prompt::Metric;
 use crate::pipeline::analyze::{AnalyzeSettings, analyze_lineage};
 use crate::pipeline::models::ModelSettings;
+use crate::pipeline::score::ScoreSettings;
 
 #[derive(Debug, Args)]
 pub(crate) struct AnalyzeArgs {
@@ -23,11 +26,46 @@ pub(crate) struct AnalyzeArgs {
     per_prompt: Option<PathBuf>,
     #[command(flatten)]
     models: ModelArgs,
+    #[command(flatten)]
+    extended: ExtendedArgs,
     /// EAD vocabulary size V.
     #[arg(long, default_value_t = crate::metrics::ead::DEFAULT_VOCAB_SIZE)]
     ead_vocab: u64,
     #[command(flatten)]
     bootstrap: super::BootstrapArgs,
+}
+
+/// The metrics beyond the study (`analyze`, `study`): computed where a run is scored.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ExtendedArgs {
+    /// Comma-separated metrics beyond the study to add: distinct, ngram_vendi, ngram_diversity,
+    /// self_bleu, compression, vendi_q, classes_emb, classes_nli (needs --nli-model).
+    #[arg(long, default_value = "")]
+    extra_metrics: String,
+    /// Vendi orders q for `vendi_q<q>` columns (adds vendi_q) [default with vendi_q: 0.5,1,2,inf].
+    #[arg(long)]
+    vendi_q: Option<String>,
+    /// Cosine at or above which two outputs count as one meaning in `classes_emb`.
+    #[arg(long, default_value_t = crate::metrics::classes::DEFAULT_CLASS_THRESHOLD)]
+    class_threshold: f64,
+}
+
+impl ExtendedArgs {
+    /// The extension metrics and their settings.
+    pub(crate) fn parse(&self) -> anyhow::Result<(Vec<Metric>, ExtendedSettings)> {
+        if self.extra_metrics.trim().is_empty() && self.vendi_q.is_none() {
+            return Ok((Vec::new(), ExtendedSettings { class_threshold: self.class_threshold, ..Default::default() }));
+        }
+        let list = if self.extra_metrics.trim().is_empty() { "vendi_q" } else { self.extra_metrics.as_str() };
+        let (metrics, settings) = ScoreSettings::parse_extended(list, self.vendi_q.as_deref(), self.class_threshold)?;
+        if let Some(study) = metrics.iter().find(|m| m.is_study_metric()) {
+            anyhow::bail!(
+                "--extra-metrics: `{}` is one of the study's metrics, which are always computed",
+                study.name()
+            );
+        }
+        Ok((metrics, settings))
+    }
 }
 
 /// The scoring models' options (`analyze`, `study`, `demo`).
@@ -74,7 +112,10 @@ impl ModelArgs {
 }
 
 pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
+    let (extended_metrics, extended) = args.extended.parse()?;
     let settings = AnalyzeSettings {
+        extended_metrics,
+        extended,
         models: args.models.settings(),
         ead_vocab: args.ead_vocab,
         bootstrap: args.bootstrap.config(),

@@ -1,4 +1,4 @@
-//! `divcollapse score --generations FILE --metrics ead,sbert,vendi[,nli][,ast][,code_sbert,code_vendi] --out TABLE`:
+//! `divcollapse score --generations FILE --metrics ead,sbert,vendi[,nli][,ast][,code_sbert,code_vendi][,distinct,…] [--vendi-q 0.5,1,2,inf] --out TABLE`:
 //! the score stage ([`crate::pipeline::score`]) from the command line.
 
 use std::path::PathBuf;
@@ -16,9 +16,17 @@ pub(crate) struct ScoreArgs {
     #[arg(long)]
     generations: PathBuf,
     /// Comma-separated metrics: ead, sbert, vendi, nli (needs --nli-model), ast (code; parsed by python3),
-    /// code_sbert and code_vendi (need --code-encoder).
+    /// code_sbert and code_vendi (need --code-encoder); beyond the study: distinct, ngram_vendi,
+    /// ngram_diversity, self_bleu, compression, vendi_q, classes_emb, classes_nli (needs --nli-model).
     #[arg(long, default_value = "ead,sbert,vendi")]
     metrics: String,
+    /// Vendi orders q for `vendi_q<q>` columns (adds the metric): numbers ≥ 0 or `inf`
+    /// [default with --metrics vendi_q: 0.5,1,2,inf].
+    #[arg(long)]
+    vendi_q: Option<String>,
+    /// Cosine at or above which two outputs count as one meaning in `classes_emb`.
+    #[arg(long, default_value_t = crate::metrics::classes::DEFAULT_CLASS_THRESHOLD)]
+    class_threshold: f64,
     /// sentence-transformers folder for sbert and vendi (default: the fetched all-mpnet-base-v2).
     #[arg(long)]
     encoder: Option<PathBuf>,
@@ -67,12 +75,15 @@ pub(crate) struct ScoreArgs {
 }
 
 pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
+    let (metrics, extended) =
+        ScoreSettings::parse_extended(&args.metrics, args.vendi_q.as_deref(), args.class_threshold)?;
     let settings = ScoreSettings {
-        metrics: ScoreSettings::parse_metrics(&args.metrics)?,
+        metrics,
         ead_vocab: args.ead_vocab,
         model_name: args.model_name.clone().unwrap_or_else(|| super::file_stem_of(&args.generations)),
         skip_bad_lines: args.skip_bad_lines,
         nli_across: args.nli_across,
+        extended,
     };
     let models = ModelSettings {
         encoder: args.encoder.clone(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::analyze::ModelArgs;
+use super::analyze::{ExtendedArgs, ModelArgs};
 use crate::device::DeviceChoice;
 use crate::pipeline::analyze::AnalyzeSettings;
 use crate::pipeline::label::{CheckMode, LabelSettings};
@@ -24,6 +24,8 @@ pub(crate) struct StudyArgs {
     #[command(flatten)]
     models: ModelArgs,
     #[command(flatten)]
+    extended: ExtendedArgs,
+    #[command(flatten)]
     bootstrap: super::BootstrapArgs,
     /// Checker semantics of the label stage.
     #[arg(long, value_enum, default_value_t = CheckMode::Paper)]
@@ -36,9 +38,12 @@ pub(crate) struct StudyArgs {
 
 impl StudyArgs {
     /// The settings of every stage.
-    pub(crate) fn settings(&self) -> StudySettings {
-        StudySettings {
+    pub(crate) fn settings(&self) -> anyhow::Result<StudySettings> {
+        let (extended_metrics, extended) = self.extended.parse()?;
+        Ok(StudySettings {
             analyze: AnalyzeSettings {
+                extended_metrics,
+                extended,
                 models: self.models.settings(),
                 bootstrap: self.bootstrap.config(),
                 code_diversity: self.models.code_diversity,
@@ -49,13 +54,13 @@ impl StudyArgs {
                 timeout: self.timeout.map_or(self.mode.default_timeout(), Duration::from_secs),
                 ..LabelSettings::default()
             },
-        }
+        })
     }
 }
 
 pub(crate) fn run(args: &StudyArgs) -> anyhow::Result<()> {
     let device: DeviceChoice = args.models.device.parse()?;
-    let settings = args.settings();
+    let settings = args.settings()?;
     let report = with_backend!(device, |B, dev| run_study::<B>(
         &args.lineage,
         &args.out,

@@ -157,6 +157,7 @@ mod tests {
             parseability_rate: None,
             code_sbert: None,
             code_vendi: None,
+            extended: [("self_bleu".to_owned(), Some(12.5)), ("distinct_4".to_owned(), None)].into_iter().collect(),
         }
     }
 

@@ -13,12 +13,22 @@
 //! * [`summary`]: `per_input_mean` / `per_input_std` as the reference aggregates them.
 //! * [`per_prompt`]: scoring generation records and the per-prompt table.
 //! * [`journal`]: per-prompt scores made durable as they are computed (resumable `score`).
+//!
+//! Beyond the study's four (columns in [`extended`]):
+//! * [`lexical`]: distinct-n, the n-gram Vendi score and Shaib et al.'s n-gram diversity;
+//! * [`bleu`]: self-BLEU (sacrebleu's sentence BLEU); [`compression`]: the gzip ratio;
+//! * [`vendi`]: Vendi scores of order q; [`classes`]: meaning classes and semantic entropy.
 
 pub mod across_input;
 pub mod ast_diversity;
+pub mod bleu;
+pub mod classes;
+pub mod compression;
 pub mod ead;
 pub mod eigen;
+pub mod extended;
 pub mod journal;
+pub mod lexical;
 pub mod nli;
 pub mod per_prompt;
 pub mod sbert;

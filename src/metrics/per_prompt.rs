@@ -1,6 +1,7 @@
 //! Per-prompt scoring of generation records: the metrics of one prompt's outputs, and
 //! the per-prompt table written as parquet, CSV or JSONL.
 
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use super::SmallSetPolicy;
 use super::ast_diversity::{AstError, AstParser};
+use super::classes::nli_partition;
 use super::ead::{EadConfig, ead};
+use super::extended::{
+    ExtendedScores, ExtendedSettings, LexicalWanted, add_embedding_classes, add_lexical, add_partition,
+    add_vendi_orders,
+};
 use super::nli::{SentencePairSampler, nli_diversity};
 use super::sbert::{EmbeddingSet, sbert_diversity};
 use super::summary::{per_input_mean, per_input_std};
@@ -61,6 +67,71 @@ pub enum Metric {
     /// Vendi score of the same code embeddings.
     #[serde(rename = "CODE_VENDI")]
     CodeVendi,
+    /// distinct-1..4 of NLTK word n-grams (`distinct_1..distinct_4`).
+    #[serde(rename = "DISTINCT")]
+    Distinct,
+    /// The n-gram Vendi score (`ngram_vendi`).
+    #[serde(rename = "NGRAM_VENDI")]
+    NgramVendi,
+    /// Shaib et al.'s n-gram diversity score (`ngram_diversity`).
+    #[serde(rename = "NGRAM_DIVERSITY")]
+    NgramDiversity,
+    /// Self-BLEU (`self_bleu`).
+    #[serde(rename = "SELF_BLEU")]
+    SelfBleu,
+    /// The gzip compression ratio (`compression_ratio`).
+    #[serde(rename = "COMPRESSION")]
+    Compression,
+    /// Vendi scores of the orders in [`ExtendedSettings::vendi_orders`] (`vendi_q<q>`).
+    #[serde(rename = "VENDI_Q")]
+    VendiQ,
+    /// Meaning classes by embedding threshold (`classes_emb`, `semantic_entropy_emb`).
+    #[serde(rename = "CLASSES_EMB")]
+    ClassesEmb,
+    /// Meaning classes by bidirectional entailment (`classes_nli`, `semantic_entropy_nli`).
+    #[serde(rename = "CLASSES_NLI")]
+    ClassesNli,
+}
+
+impl Metric {
+    /// Every metric's name as `--metrics` spells it.
+    pub const NAMES: [&'static str; 15] = [
+        "ead",
+        "sbert",
+        "vendi",
+        "nli",
+        "ast",
+        "code_sbert",
+        "code_vendi",
+        "distinct",
+        "ngram_vendi",
+        "ngram_diversity",
+        "self_bleu",
+        "compression",
+        "vendi_q",
+        "classes_emb",
+        "classes_nli",
+    ];
+
+    /// The name `--metrics` spells.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// One of the study's metrics (not an extension of [`super::extended`]).
+    pub fn is_study_metric(self) -> bool {
+        (self as usize) < 7
+    }
+
+    /// Whether the metric reads the sentence embeddings of the outputs.
+    pub fn needs_encoder(self) -> bool {
+        matches!(self, Self::Sbert | Self::Vendi | Self::VendiQ | Self::ClassesEmb)
+    }
+
+    /// Whether the metric needs the NLI model.
+    pub fn needs_nli(self) -> bool {
+        matches!(self, Self::Nli | Self::ClassesNli)
+    }
 }
 
 impl std::str::FromStr for Metric {
@@ -74,7 +145,15 @@ impl std::str::FromStr for Metric {
             "ast" => Ok(Self::Ast),
             "code_sbert" => Ok(Self::CodeSbert),
             "code_vendi" => Ok(Self::CodeVendi),
-            other => Err(format!("unknown metric `{other}` (ead, sbert, vendi, nli, ast, code_sbert, code_vendi)")),
+            "distinct" => Ok(Self::Distinct),
+            "ngram_vendi" => Ok(Self::NgramVendi),
+            "ngram_diversity" => Ok(Self::NgramDiversity),
+            "self_bleu" => Ok(Self::SelfBleu),
+            "compression" => Ok(Self::Compression),
+            "vendi_q" => Ok(Self::VendiQ),
+            "classes_emb" => Ok(Self::ClassesEmb),
+            "classes_nli" => Ok(Self::ClassesNli),
+            other => Err(format!("unknown metric `{other}` ({})", Self::NAMES.join(", "))),
         }
     }
 }
@@ -116,6 +195,10 @@ pub struct PromptScores {
     /// Vendi score of the code embeddings (the quality-filtered variant; `None` below two).
     #[serde(default)]
     pub code_vendi: Option<f64>,
+    /// The metrics beyond the study ([`super::extended`]): column → value, only the
+    /// columns computed.
+    #[serde(flatten)]
+    pub extended: ExtendedScores,
 }
 
 /// The correctness side of one prompt: its labels, and the diversity of its correct
@@ -171,6 +254,8 @@ pub struct PromptScorer<'a, B: Backend> {
     pub ast: Option<AstParser>,
     /// The code encoder (UniXcoder), required for the code embedding metrics.
     pub code_encoder: Option<&'a SentenceEncoder<B>>,
+    /// Settings of the metrics beyond the study (Vendi orders, class threshold).
+    pub extended: ExtendedSettings,
 }
 
 impl<B: Backend> PromptScorer<'_, B> {
@@ -197,7 +282,7 @@ impl<B: Backend> PromptScorer<'_, B> {
         let metrics = self.metrics.clone();
         let wants = |metric: Metric| metrics.contains(&metric);
         let ead_score = wants(Metric::Ead).then(|| ead(&record.outputs, &self.ead));
-        let needs_embeddings = wants(Metric::Sbert) || wants(Metric::Vendi) || labels.is_some_and(needs_correct_set);
+        let needs_embeddings = metrics.iter().any(|m| m.needs_encoder()) || labels.is_some_and(needs_correct_set);
         let embedded = if needs_embeddings { self.embed(&record.outputs)? } else { None };
         let (mut sbert, mut vendi) = (None, None);
         if let Some((data, dim)) = &embedded {
@@ -205,6 +290,7 @@ impl<B: Backend> PromptScorer<'_, B> {
             sbert = wants(Metric::Sbert).then(|| sbert_diversity(set, SmallSetPolicy::Pipeline));
             vendi = wants(Metric::Vendi).then(|| vendi_score(set, VendiVariant::Pipeline, SmallSetPolicy::Pipeline));
         }
+        let extended = self.extended_from(record, embedded.as_ref())?;
         let nli = match (&mut self.nli, wants(Metric::Nli)) {
             (Some(model), true) => Some(nli_diversity(&record.outputs, &mut self.sampler, model)?),
             _ => None,
@@ -233,6 +319,7 @@ impl<B: Backend> PromptScorer<'_, B> {
             parseability_rate: ast.and_then(|a| a.parseability_rate()),
             code_sbert: code_sbert.filter(|_| wants(Metric::CodeSbert)),
             code_vendi: code_vendi.filter(|_| wants(Metric::CodeVendi)),
+            extended,
         };
         let correct = match labels {
             Some(labels) => {
@@ -243,6 +330,46 @@ impl<B: Backend> PromptScorer<'_, B> {
             None => None,
         };
         Ok((scores, correct))
+    }
+
+    /// The metrics beyond the study among the scorer's metrics, for one record (the
+    /// study's metrics are left out; embeddings come through the cache when one is open).
+    pub fn extended_scores(&mut self, record: &GenerationRecord) -> Result<ExtendedScores, ScoreError> {
+        let needs_embeddings = self.metrics.iter().any(|m| !m.is_study_metric() && m.needs_encoder());
+        let embedded = if needs_embeddings { self.embed(&record.outputs)? } else { None };
+        self.extended_from(record, embedded.as_ref())
+    }
+
+    /// The extension columns of a record, given its embeddings when they were computed.
+    fn extended_from(
+        &mut self,
+        record: &GenerationRecord,
+        embedded: Option<&(Vec<f32>, usize)>,
+    ) -> Result<ExtendedScores, ScoreError> {
+        let wants = |metric: Metric| self.metrics.contains(&metric);
+        let mut extended = ExtendedScores::new();
+        if let Some((data, dim)) = embedded {
+            let set = EmbeddingSet::new(data, *dim).expect("rows of the encoder's width");
+            if wants(Metric::VendiQ) {
+                add_vendi_orders(set, &self.extended.vendi_orders, &mut extended);
+            }
+            if wants(Metric::ClassesEmb) {
+                add_embedding_classes(set, self.extended.class_threshold, &mut extended);
+            }
+        }
+        let lexical = LexicalWanted {
+            distinct: wants(Metric::Distinct),
+            ngram_vendi: wants(Metric::NgramVendi),
+            ngram_diversity: wants(Metric::NgramDiversity),
+            self_bleu: wants(Metric::SelfBleu),
+            compression: wants(Metric::Compression),
+        };
+        add_lexical(&record.outputs, lexical, &mut extended);
+        let classes_nli = wants(Metric::ClassesNli);
+        if let (Some(model), true) = (&mut self.nli, classes_nli) {
+            add_partition("nli", &nli_partition(&record.outputs, model)?, &mut extended);
+        }
+        Ok(extended)
     }
 
     /// The correctness side of one record alone (its scores were computed earlier):
@@ -370,9 +497,47 @@ pub enum TableError {
     },
 }
 
+/// The columns of the study's metrics in [`scores_frame`]; any other numeric column is an
+/// extension metric ([`super::extended`]).
+pub const STUDY_SCORE_COLUMNS: [&str; 18] = [
+    "model",
+    "task",
+    "input_id",
+    "n_outputs",
+    "ead",
+    "ead_1",
+    "ead_2",
+    "ead_3",
+    "ead_4",
+    "ead_5",
+    "sbert",
+    "vendi",
+    "nli",
+    "ast_pairwise",
+    "ast_distinct",
+    "parseability_rate",
+    "code_sbert",
+    "code_vendi",
+];
+
+/// The extension columns present in any row, in column order.
+pub fn extended_columns<'a>(rows: impl IntoIterator<Item = &'a PromptScores>) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for row in rows {
+        for column in row.extended.keys() {
+            if !columns.contains(column) {
+                columns.push(column.clone());
+            }
+        }
+    }
+    columns.sort();
+    columns
+}
+
 /// The per-prompt table as a frame: `model, task, input_id, n_outputs, ead, ead_1..ead_5,
 /// sbert, vendi, nli, ast_pairwise, ast_distinct, parseability_rate, code_sbert,
-/// code_vendi` (nulls for metrics not computed).
+/// code_vendi`, then the extension columns any row has, sorted (nulls for metrics not
+/// computed).
 pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     let text = |f: fn(&PromptScores) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     let mut columns = vec![
@@ -394,6 +559,10 @@ pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     columns.push(Column::new("parseability_rate".into(), rows.iter().map(|r| r.parseability_rate).collect::<Vec<_>>()));
     columns.push(Column::new("code_sbert".into(), rows.iter().map(|r| r.code_sbert).collect::<Vec<_>>()));
     columns.push(Column::new("code_vendi".into(), rows.iter().map(|r| r.code_vendi).collect::<Vec<_>>()));
+    for column in extended_columns(rows) {
+        let values: Vec<Option<f64>> = rows.iter().map(|r| r.extended.get(&column).copied().flatten()).collect();
+        columns.push(Column::new(column.into(), values));
+    }
     DataFrame::new(columns)
 }
 
@@ -491,6 +660,14 @@ fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
     let parseability_rate = number("parseability_rate")?;
     let (code_sbert, code_vendi) = (number("code_sbert")?, number("code_vendi")?);
     let per_order: Vec<Vec<Option<f64>>> = (1..=5).map(|n| number(&format!("ead_{n}"))).collect::<Result<_, _>>()?;
+    let extension_names: Vec<String> = frame
+        .get_column_names()
+        .into_iter()
+        .map(|name| name.to_string())
+        .filter(|name| !STUDY_SCORE_COLUMNS.contains(&name.as_str()))
+        .collect();
+    let extension_values: Vec<Vec<Option<f64>>> =
+        extension_names.iter().map(|name| number(name)).collect::<Result<_, _>>()?;
     (0..frame.height())
         .map(|row| {
             let n_outputs = counts[row].ok_or_else(|| format!("row {}, column `n_outputs`: empty", row + 1))?;
@@ -510,6 +687,11 @@ fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
                 parseability_rate: parseability_rate[row],
                 code_sbert: code_sbert[row],
                 code_vendi: code_vendi[row],
+                extended: extension_names
+                    .iter()
+                    .zip(&extension_values)
+                    .map(|(name, values)| (name.clone(), values[row]))
+                    .collect::<BTreeMap<_, _>>(),
             })
         })
         .collect()

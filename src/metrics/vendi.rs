@@ -35,6 +35,78 @@ pub enum VendiVariant {
     QualityFiltered,
 }
 
+/// The order `q` of a Vendi score (Friedman and Dieng; Pasarkar and Dieng's family):
+///
+/// ```text
+/// VS_q = exp( ln(Σ_{λ>0} λ^q) / (1 − q) )     q ∉ {1, ∞}
+/// VS_1 = exp( −Σ_{λ>0} λ ln λ )                (today's Vendi score)
+/// VS_∞ = 1 / max λ
+/// ```
+///
+/// over the eigenvalues `λ` of `K / m`, as the vendi-score package 0.0.3 computes
+/// `score_K(K, q)`: eigenvalues that rounding makes zero or negative are dropped, with no
+/// clipping floor (the main pipeline's `1e-12` floor moves `VS_1` by less than 1e-10).
+/// Small `q` counts rare modes, large `q` only the dominant ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VendiOrder {
+    /// A finite order `q ≥ 0`.
+    Finite(f64),
+    /// `q = ∞`.
+    Infinity,
+}
+
+impl VendiOrder {
+    /// The per-prompt column, `vendi_q<q>`: `vendi_q0.5`, `vendi_q1`, `vendi_q2`, `vendi_qinf`.
+    pub fn column(self) -> String {
+        match self {
+            Self::Finite(q) => format!("vendi_q{q}"),
+            Self::Infinity => "vendi_qinf".to_owned(),
+        }
+    }
+}
+
+impl std::str::FromStr for VendiOrder {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("inf") {
+            return Ok(Self::Infinity);
+        }
+        match text.parse::<f64>() {
+            Ok(q) if q.is_finite() && q >= 0.0 => Ok(Self::Finite(q)),
+            _ => Err(format!("`{text}` is not a Vendi order (a number ≥ 0, or `inf`)")),
+        }
+    }
+}
+
+/// `VS_q` of a kernel (`m × m`, row-major, unit diagonal for a similarity kernel):
+/// vendi-score's `score_K(K, q)`.
+pub fn vendi_of_kernel(kernel: &[f64], m: usize, order: VendiOrder) -> f64 {
+    let scale = 1.0 / m as f64;
+    let mut scaled: Vec<f64> = kernel.iter().map(|v| v * scale).collect();
+    let eigenvalues = symmetric_eigenvalues(&mut scaled, m).unwrap_or_else(|| {
+        let matrix = DMatrix::from_row_slice(m, m, &kernel.iter().map(|v| v * scale).collect::<Vec<_>>());
+        matrix.symmetric_eigenvalues().iter().copied().collect()
+    });
+    vendi_of_eigenvalues(&eigenvalues, order)
+}
+
+/// `VS_q` from the eigenvalues of `K / m`.
+pub fn vendi_of_eigenvalues(eigenvalues: &[f64], order: VendiOrder) -> f64 {
+    let positive = eigenvalues.iter().copied().filter(|&l| l > 0.0);
+    match order {
+        VendiOrder::Infinity => 1.0 / eigenvalues.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        VendiOrder::Finite(1.0) => (-positive.map(|p| p * p.ln()).sum::<f64>()).exp(),
+        VendiOrder::Finite(q) => (positive.map(|p| p.powf(q)).sum::<f64>().ln() / (1.0 - q)).exp(),
+    }
+}
+
+/// `VS_q` of the cosine kernel of a set of embeddings; `None` for an empty set.
+pub fn vendi_of_order(embeddings: EmbeddingSet<'_>, order: VendiOrder) -> Option<f64> {
+    let m = embeddings.len();
+    (m > 0).then(|| vendi_of_kernel(&embeddings.gram().values, m, order))
+}
+
 /// The Vendi score of one set of embeddings. Fewer than two embeddings give 1.0 under
 /// [`SmallSetPolicy::Pipeline`] and NaN under [`SmallSetPolicy::Nan`].
 pub fn vendi_score(embeddings: EmbeddingSet<'_>, variant: VendiVariant, policy: SmallSetPolicy) -> f64 {

@@ -17,7 +17,7 @@ use super::{NotebookError, Result};
 use crate::analysis::lineage::Lineage;
 use crate::analysis::per_prompt::PerPromptTable;
 use crate::analysis::report::{StudyFigures, cell, study_figures};
-use crate::analysis::study::{METRIC_COLUMNS, StudyResults, run_study};
+use crate::analysis::study::{StudyResults, metric_label, run_study};
 use crate::stats::bootstrap::{BootstrapConfig, Interval};
 
 /// A lineage study of a committed analysis folder.
@@ -88,16 +88,17 @@ impl LabStudy {
     /// Per-checkpoint means of one metric column (`d_all_sbert`, `ead`, `vendi`,
     /// `acc1`, …) with intervals: tasks as rows, checkpoints as columns.
     pub fn metric(&self, column: &str) -> Result<Table> {
-        let Some(metric) = METRIC_COLUMNS.iter().find(|m| m.column == column) else {
-            let known: Vec<&str> = METRIC_COLUMNS.iter().map(|m| m.column).collect();
-            return Err(NotebookError::Argument(format!("unknown metric `{column}`; known: {}", known.join(", "))));
+        let Some(label) = metric_label(column) else {
+            let mut names: Vec<&str> = self.results.metrics.iter().map(|r| r.metric.as_str()).collect();
+            names.dedup();
+            return Err(NotebookError::Argument(format!("unknown metric `{column}`; computed: {}", names.join(", "))));
         };
         let rows: Vec<_> = self.results.metrics.iter().filter(|r| r.metric == column).collect();
         let models = self.ordered_models(rows.iter().map(|r| r.model.as_str()));
         let cells: Vec<(String, String, String)> =
             rows.iter().map(|r| (r.task.clone(), r.model.clone(), cell(&r.estimate, 3))).collect();
         Ok(Table::new(
-            format!("{} (`{column}`), mean per prompt [{}]", metric.label, self.interval_label()),
+            format!("{label} (`{column}`), mean per prompt [{}]", self.interval_label()),
             wide::text("task", &self.results.tasks, &models, &cells),
         ))
     }

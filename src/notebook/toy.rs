@@ -127,6 +127,7 @@ impl Sbert {
             cache: None,
             ast: None,
             code_encoder: None,
+            extended: Default::default(),
         };
         let record = GenerationRecord {
             line: 0,

@@ -32,8 +32,9 @@ use crate::data::GenerationSource;
 use crate::data::generations::{GenerationRecord, normalise_task};
 use crate::data::labels::{LabelRecord, LabelsFile};
 use crate::metrics::ead::EadConfig;
+use crate::metrics::extended::ExtendedSettings;
 use crate::metrics::nli::SentencePairSampler;
-use crate::metrics::per_prompt::{CorrectScores, Metric, PromptScorer, PromptScores, read_scores};
+use crate::metrics::per_prompt::{CorrectScores, Metric, PromptScorer, PromptScores, extended_columns, read_scores};
 use crate::provenance::Provenance;
 use crate::stats::BootstrapConfig;
 
@@ -52,6 +53,11 @@ pub struct AnalyzeSettings {
     /// The study's code diversity of the correct outputs of code tasks: D_c^AST (parsed
     /// by `python3`) and, with `models.code_encoder`, D_c^code.
     pub code_diversity: bool,
+    /// Metrics beyond the study to compute when a run is scored here (a checkpoint's
+    /// `scores` table brings its own columns).
+    pub extended_metrics: Vec<Metric>,
+    /// Their settings.
+    pub extended: ExtendedSettings,
 }
 
 impl Default for AnalyzeSettings {
@@ -62,6 +68,8 @@ impl Default for AnalyzeSettings {
             bootstrap: BootstrapConfig::default(),
             per_prompt: None,
             code_diversity: false,
+            extended_metrics: Vec::new(),
+            extended: ExtendedSettings::default(),
         }
     }
 }
@@ -157,6 +165,7 @@ impl<B: Backend> ScoringModels<'_, B> {
         if nli.is_some() {
             metrics.push(Metric::Nli);
         }
+        metrics.extend(self.settings.extended_metrics.iter().copied().filter(|m| !m.needs_nli() || nli.is_some()));
         if let (true, Some(dir), None) =
             (self.settings.code_diversity, &self.settings.models.code_encoder, &self.code_encoder)
         {
@@ -183,6 +192,7 @@ impl<B: Backend> ScoringModels<'_, B> {
             cache,
             ast,
             code_encoder: self.code_encoder.as_ref().map(|e| &e.encoder),
+            extended: self.settings.extended.clone(),
         };
         let result = work(&mut scorer);
         let nli = scorer.nli.take();
@@ -231,8 +241,11 @@ fn measure_lineage<B: Backend>(
                 hashes.push((role, hash_file(path)?));
             }
         }
-        // The encoder matters unless every value comes from a scores table and nothing is labelled.
-        let encoder_hash = match checkpoint.scores.is_none() || checkpoint.labels.is_some() {
+        // The encoder matters unless every value comes from a scores table and nothing is
+        // labelled or scored beyond the table.
+        let needs_scorer =
+            checkpoint.scores.is_none() || checkpoint.labels.is_some() || !settings.extended_metrics.is_empty();
+        let encoder_hash = match needs_scorer {
             true => Some(models.encoder_hash()?),
             false => None,
         };
@@ -251,6 +264,9 @@ fn measure_lineage<B: Backend>(
             "nli_max_length": settings.models.nli_max_length,
             "code_diversity": settings.code_diversity,
             "code_encoder": code_encoder_hash,
+            "extended_metrics": settings.extended_metrics,
+            "vendi_orders": settings.extended.vendi_orders.iter().map(|o| o.column()).collect::<Vec<_>>(),
+            "class_threshold": settings.extended.class_threshold,
         });
         let stem = folder.join(file_stem(&checkpoint.name));
         let (parquet, key_file) = (stem.with_extension("parquet"), stem.with_extension("json"));
@@ -260,10 +276,9 @@ fn measure_lineage<B: Backend>(
             continue;
         }
         progress.start(&format!("measuring {}", checkpoint.name), None);
-        let rows = match checkpoint.scores.is_some() && checkpoint.labels.is_none() {
-            // Every value comes from the scores table: no model is needed.
-            true => measure_checkpoint::<B>(checkpoint, None, progress)?,
-            false => {
+        let rows = match needs_scorer {
+            false => measure_checkpoint::<B>(checkpoint, None, progress)?,
+            true => {
                 models.with_scorer(&checkpoint.name, |scorer| measure_checkpoint(checkpoint, Some(scorer), progress))?
             }
         };
@@ -277,10 +292,7 @@ fn measure_lineage<B: Backend>(
         crate::data::atomic::write(&key_file, text).map_err(StageError::io(&key_file, "writing"))?;
         frames.push(frame);
     }
-    let mut all = frames.remove(0);
-    for frame in &frames {
-        all.vstack_mut(frame)?;
-    }
+    let all = stack_frames(frames)?;
     Ok((PerPromptTable::from_frame(all, &folder.display().to_string())?, inputs))
 }
 
@@ -318,7 +330,13 @@ fn measure_checkpoint<B: Backend>(
                     ))
                 })?;
                 check_scores(found, &record, path)?;
-                let scores = found.clone();
+                let mut scores = found.clone();
+                // Extension metrics asked for here that the table lacks are computed.
+                if let Some(scorer) = scorer.as_deref_mut() {
+                    for (column, value) in scorer.extended_scores(&record)? {
+                        scores.extended.entry(column).or_insert(value);
+                    }
+                }
                 let correct = match prompt_labels {
                     Some(labels) => Some(scorer.as_deref_mut().ok_or_else(no_scorer)?.correct_scores(&record, labels)?),
                     None => None,
@@ -385,12 +403,12 @@ fn labels_of<'a>(
 
 /// The per-prompt frame of measured rows: the columns of
 /// [`crate::analysis::per_prompt`] plus `n_outputs`, `majority_vote`, `ead`, `vendi`,
-/// `nli`; undefined values are NaN.
+/// `nli` and the extension metrics any row has; undefined values are NaN.
 pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
     let floats =
         |f: &dyn Fn(&PromptRow) -> Option<f64>| rows.iter().map(|r| f(r).unwrap_or(f64::NAN)).collect::<Vec<f64>>();
     let flag = |b: bool| f64::from(u8::from(b));
-    df!(
+    let mut frame = df!(
         "model" => vec![model.to_owned(); rows.len()],
         "task" => rows.iter().map(|r| r.0.task.clone()).collect::<Vec<_>>(),
         "input_id" => rows.iter().map(|r| r.0.input_id.clone()).collect::<Vec<_>>(),
@@ -407,7 +425,41 @@ pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
         "ead" => floats(&|r| r.0.ead),
         "vendi" => floats(&|r| r.0.vendi),
         "nli" => floats(&|r| r.0.nli),
-    )
+    )?;
+    for column in extended_columns(rows.iter().map(|r| &r.0)) {
+        let values = floats(&|r| r.0.extended.get(&column).copied().flatten());
+        frame.with_column(Column::new(column.into(), values))?;
+    }
+    Ok(frame)
+}
+
+/// The checkpoints' frames stacked; a column some checkpoints lack (a metric scored for
+/// others only) is NaN there.
+fn stack_frames(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut names: Vec<PlSmallStr> = Vec::new();
+    for frame in &frames {
+        for name in frame.get_column_names() {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    let mut stacked: Option<DataFrame> = None;
+    for mut frame in frames {
+        for name in &names {
+            if !frame.get_column_names().contains(&name) {
+                frame.with_column(Column::new(name.clone(), vec![f64::NAN; frame.height()]))?;
+            }
+        }
+        let frame = frame.select(names.iter().cloned())?;
+        match &mut stacked {
+            None => stacked = Some(frame),
+            Some(all) => {
+                all.vstack_mut(&frame)?;
+            }
+        }
+    }
+    stacked.ok_or_else(|| PolarsError::NoData("no checkpoint frames".into()))
 }
 
 /// The cached frame when its key file matches `key`.

@@ -30,6 +30,7 @@ use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::NliModel;
 use crate::metrics::ast_diversity::AstParser;
 use crate::metrics::ead::EadConfig;
+use crate::metrics::extended::ExtendedSettings;
 use crate::metrics::journal::{ScoreJournal, journal_path};
 use crate::metrics::nli::SentencePairSampler;
 use crate::metrics::per_prompt::{Metric, PromptScorer, PromptScores, summarise, write_scores};
@@ -48,6 +49,8 @@ pub struct ScoreSettings {
     pub skip_bad_lines: bool,
     /// Also score NLI on the across-input and overall sets of the diversity results.
     pub nli_across: bool,
+    /// Settings of the metrics beyond the study (Vendi orders, class threshold).
+    pub extended: ExtendedSettings,
 }
 
 impl ScoreSettings {
@@ -59,6 +62,7 @@ impl ScoreSettings {
             model_name: model_name.to_owned(),
             skip_bad_lines: false,
             nli_across: false,
+            extended: ExtendedSettings::default(),
         }
     }
 
@@ -78,8 +82,44 @@ impl ScoreSettings {
         Ok(metrics)
     }
 
+    /// The metric list with `--vendi-q` and `--class-threshold`: naming Vendi orders adds
+    /// `vendi_q`; the threshold must lie in [−1, 1].
+    pub fn parse_extended(
+        list: &str,
+        vendi_orders: Option<&str>,
+        class_threshold: f64,
+    ) -> Result<(Vec<Metric>, ExtendedSettings), StageError> {
+        let mut metrics = Self::parse_metrics(list)?;
+        let mut extended = ExtendedSettings { class_threshold, ..ExtendedSettings::default() };
+        if let Some(orders) = vendi_orders {
+            extended.vendi_orders = orders
+                .split(',')
+                .filter(|o| !o.trim().is_empty())
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| StageError::Invalid(format!("--vendi-q: {e}")))?;
+            if extended.vendi_orders.is_empty() {
+                return Err(StageError::Invalid("--vendi-q: no order given".into()));
+            }
+            if !metrics.contains(&Metric::VendiQ) {
+                metrics.push(Metric::VendiQ);
+                metrics.sort();
+            }
+        }
+        if !(-1.0..=1.0).contains(&class_threshold) {
+            return Err(StageError::Invalid(format!(
+                "--class-threshold: {class_threshold} is not a cosine in [-1, 1]"
+            )));
+        }
+        Ok((metrics, extended))
+    }
+
     fn needs_encoder(&self) -> bool {
-        self.metrics.iter().any(|m| matches!(m, Metric::Sbert | Metric::Vendi))
+        self.metrics.iter().any(|m| m.needs_encoder())
+    }
+
+    fn needs_nli(&self) -> bool {
+        self.metrics.iter().any(|m| m.needs_nli())
     }
 }
 
@@ -117,17 +157,17 @@ pub struct ScoreModels<B: Backend> {
 }
 
 impl<B: Backend> ScoreModels<B> {
-    /// Loads what `metrics` need: the encoder for SBERT and Vendi (and its embedding
-    /// cache), the NLI model for NLI.
+    /// Loads what `metrics` need: the encoder for the embedding metrics (and its
+    /// embedding cache), the NLI model for NLI and the entailment classes.
     pub fn load(metrics: &[Metric], settings: &ModelSettings, device: &B::Device) -> Result<Self, StageError> {
-        let wants_nli = metrics.contains(&Metric::Nli);
+        let wants_nli = metrics.iter().any(|m| m.needs_nli());
         if wants_nli && settings.nli_model.is_none() {
             return Err(StageError::Invalid(
-                "--metrics nli needs --nli-model DIR (a roberta-large-mnli folder; it cannot be fetched by the setup)"
+                "--metrics nli and classes_nli need --nli-model DIR (a roberta-large-mnli folder; it cannot be fetched by the setup)"
                     .into(),
             ));
         }
-        let encoder = match metrics.iter().any(|m| matches!(m, Metric::Sbert | Metric::Vendi)) {
+        let encoder = match metrics.iter().any(|m| m.needs_encoder()) {
             true => Some(LoadedEncoder::<B>::load(&settings.encoder_dir()?, device)?),
             false => None,
         };
@@ -184,13 +224,13 @@ pub fn score_with<B: Backend>(
             "--nli-across scores the across-input sets of --diversity-results: it needs --metrics nli and --diversity-results FILE".into(),
         ));
     }
-    if settings.needs_encoder() && loaded.encoder.is_none() || wants_nli && loaded.nli.is_none() {
+    if settings.needs_encoder() && loaded.encoder.is_none() || settings.needs_nli() && loaded.nli.is_none() {
         return Err(StageError::Invalid("the loaded models do not cover the requested metrics".into()));
     }
     let models = loaded.settings.clone();
-    let nli_hash = loaded.nli.as_ref().filter(|_| wants_nli).map(|(_, hash)| hash.clone());
+    let nli_hash = loaded.nli.as_ref().filter(|_| settings.needs_nli()).map(|(_, hash)| hash.clone());
     let hashes = ModelHashes { nli: nli_hash, code_encoder: loaded.code_encoder.as_ref().map(|e| e.sha256.clone()) };
-    let nli = if wants_nli { loaded.nli.take() } else { None };
+    let nli = if settings.needs_nli() { loaded.nli.take() } else { None };
     let (nli, nli_model_hash) = match nli {
         Some((model, hash)) => (Some(model), Some(hash)),
         None => (None, None),
@@ -206,6 +246,7 @@ pub fn score_with<B: Backend>(
         sampler: SentencePairSampler::default(),
         cache: loaded.cache.take(),
         code_encoder: loaded.code_encoder.as_ref().map(|e| &e.encoder),
+        extended: settings.extended.clone(),
         ast: if settings.metrics.contains(&Metric::Ast) {
             Some(AstParser::start().map_err(crate::metrics::per_prompt::ScoreError::from)?)
         } else {
@@ -245,7 +286,7 @@ fn score_records<B: Backend>(
     };
     // With diversity results, NLI draws per task after the across-input sets' draws.
     let mut nli_streams = match (&mut across, &mut scorer.nli) {
-        (Some(across), Some(model)) => {
+        (Some(across), Some(model)) if settings.metrics.contains(&Metric::Nli) => {
             let model = if settings.nli_across { Some(model) } else { None };
             Some(TaskStreams::new(across.draw_nli(model, progress)?))
         }
@@ -267,6 +308,8 @@ fn score_records<B: Backend>(
         "nli_stream": if nli_streams.is_some() { "per task, after the across-input draws" } else { "file order" },
         "ast_python": scorer.ast.as_ref().map(|p| p.python_version().to_owned()),
         "code_encoder": &hashes.code_encoder,
+        "vendi_orders": settings.extended.vendi_orders.iter().map(|o| o.column()).collect::<Vec<_>>(),
+        "class_threshold": settings.extended.class_threshold,
     });
     let journal_file = journal_path(&outputs.table);
     let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
@@ -383,6 +426,13 @@ fn provenance(
         .input("generations", generations_hash)
         .parameter("metrics", metrics.join(","))
         .parameter("ead_vocab", settings.ead_vocab);
+    if settings.metrics.contains(&Metric::VendiQ) {
+        let orders: Vec<String> = settings.extended.vendi_orders.iter().map(|o| o.column()).collect();
+        provenance = provenance.parameter("vendi_orders", orders.join(","));
+    }
+    if settings.metrics.contains(&Metric::ClassesEmb) {
+        provenance = provenance.parameter("class_threshold", settings.extended.class_threshold);
+    }
     if let Some(hash) = &nli_hash {
         provenance = provenance
             .input("nli model.safetensors", hash)

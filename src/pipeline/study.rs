@@ -238,7 +238,15 @@ impl<B: Backend> Scoring<'_, B> {
     ) -> Result<StageRecord, StageError> {
         let start = Instant::now();
         let models = &self.settings.analyze.models;
-        let score_settings = ScoreSettings { ead_vocab: self.settings.analyze.ead_vocab, ..ScoreSettings::study(name) };
+        let analyze = &self.settings.analyze;
+        let mut score_settings = ScoreSettings {
+            ead_vocab: analyze.ead_vocab,
+            extended: analyze.extended.clone(),
+            ..ScoreSettings::study(name)
+        };
+        score_settings.metrics.extend(&analyze.extended_metrics);
+        score_settings.metrics.sort();
+        score_settings.metrics.dedup();
         let encoder_sha256 = match &self.encoder_sha256 {
             Some(hash) => hash.clone(),
             None => self.encoder_sha256.insert(hash_file(&models.encoder_dir()?.join("model.safetensors"))?).clone(),
@@ -253,6 +261,8 @@ impl<B: Backend> Scoring<'_, B> {
             "metrics": score_settings.metrics,
             "ead_vocab": score_settings.ead_vocab,
             "model_name": name,
+            "vendi_orders": score_settings.extended.vendi_orders.iter().map(|o| o.column()).collect::<Vec<_>>(),
+            "class_threshold": score_settings.extended.class_threshold,
         });
         let record = |status, reason: String| StageRecord {
             checkpoint: name.to_owned(),

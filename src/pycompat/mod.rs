@@ -6,9 +6,13 @@
 //! generator (`np.random.seed(1234)`, `np.random.choice(..., replace=False)`). Rust's defaults differ in small ways (for example,
 //! `char::is_whitespace` does not include `\x1c`–`\x1f`), so these ports exist to make
 //! results match the reference bit for bit.
+//!
+//! [`nltk`] ports NLTK's Punkt sentence splitter and `word_tokenize`, used by the IFEval
+//! checker and by the lexical diversity measures.
 
 pub mod json;
 pub mod literal;
+pub mod nltk;
 pub mod number;
 pub mod numpy_random;
 pub mod random;

