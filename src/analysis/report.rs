@@ -9,6 +9,8 @@
 //! * `retention.csv`: `model,convention,value,ci_low,ci_high`;
 //! * `decomposition.csv`: the matched decomposition per (model, task);
 //! * `think_suppression.csv`: accuracy drop and diversity change per (model, task);
+//! * `homogeneity.csv` (when pairs are asked for): cross-similarity, within-similarity and
+//!   class coverage of two checkpoints per task, with intervals;
 //! * `report.md`, and `figures/*.png|svg`.
 
 use std::fmt::Write as _;
@@ -187,6 +189,30 @@ pub fn write_study(
             })
             .collect(),
     )?;
+    if !results.homogeneity.is_empty() {
+        table(
+            "homogeneity.csv",
+            "model_a,model_b,task,n_prompts,cross_similarity,cross_similarity_ci_low,cross_similarity_ci_high,within_a,within_a_ci_low,within_a_ci_high,within_b,within_b_ci_low,within_b_ci_high,coverage_a_in_b,coverage_a_in_b_ci_low,coverage_a_in_b_ci_high,coverage_b_in_a,coverage_b_in_a_ci_low,coverage_b_in_a_ci_high",
+            results
+                .homogeneity
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{},{},{},{},{},{},{},{},{}",
+                        field(&r.model_a),
+                        field(&r.model_b),
+                        field(&r.task),
+                        r.n_prompts,
+                        interval_cells(&r.cross_similarity),
+                        interval_cells(&r.within_a),
+                        interval_cells(&r.within_b),
+                        interval_cells(&r.coverage_a_in_b),
+                        interval_cells(&r.coverage_b_in_a)
+                    )
+                })
+                .collect(),
+        )?;
+    }
     let figures = write_figures(lineage, results, &out.join("figures"))?;
     let report = out.join("report.md");
     write(&report, &markdown(lineage, results, config, &figures, out))?;
@@ -470,6 +496,30 @@ fn markdown(
                 cell(&r.accuracy_drop_pp, 1),
                 cell(&r.diversity_change, 3),
                 cell(&r.diversity_change_pct, 1)
+            );
+        }
+        md.push('\n');
+    }
+    if !results.homogeneity.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Homogeneity across checkpoints (mean cosine; classes found in the other)\n\n\
+             | A | B | task | prompts | A×B | within A | within B | A's classes in B | B's classes in A |\n\
+             |---|---|---|---:|---:|---:|---:|---:|---:|"
+        );
+        for r in &results.homogeneity {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.model_a,
+                r.model_b,
+                r.task,
+                r.n_prompts,
+                cell(&r.cross_similarity, 3),
+                cell(&r.within_a, 3),
+                cell(&r.within_b, 3),
+                cell(&r.coverage_a_in_b, 2),
+                cell(&r.coverage_b_in_a, 2)
             );
         }
         md.push('\n');

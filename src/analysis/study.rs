@@ -122,6 +122,30 @@ pub struct StageChangeRow {
     pub change_pct: Interval,
 }
 
+/// How alike two checkpoints' outputs are on one task
+/// ([`crate::metrics::homogeneity`]): means over the prompts both answered, with intervals.
+#[derive(Debug, Clone, Serialize)]
+pub struct HomogeneityRow {
+    /// First checkpoint.
+    pub model_a: String,
+    /// Second checkpoint.
+    pub model_b: String,
+    /// Task.
+    pub task: String,
+    /// Prompts both answered.
+    pub n_prompts: usize,
+    /// Mean cosine between an output of A and one of B.
+    pub cross_similarity: Interval,
+    /// Mean pairwise cosine within A.
+    pub within_a: Interval,
+    /// Mean pairwise cosine within B.
+    pub within_b: Interval,
+    /// Share of A's meaning classes found among B's outputs.
+    pub coverage_a_in_b: Interval,
+    /// Share of B's meaning classes found among A's outputs.
+    pub coverage_b_in_a: Interval,
+}
+
 /// One stage-attribution quantity on one task (or the `average` row).
 #[derive(Debug, Clone, Serialize)]
 pub struct AttributionRow {
@@ -193,12 +217,15 @@ pub struct StudyResults {
     pub decomposition: Vec<DecompositionRow>,
     /// Thinking suppression.
     pub think: Vec<ThinkRow>,
+    /// Homogeneity of the checkpoint pairs asked for (filled by the analyse stage, which
+    /// has the run files).
+    pub homogeneity: Vec<HomogeneityRow>,
     /// What could not be computed, and why.
     pub notes: Vec<String>,
 }
 
 /// A seed per task so that tasks are resampled independently (FNV-1a of the name).
-fn task_seed(seed: u64, task: &str) -> u64 {
+pub(crate) fn task_seed(seed: u64, task: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in task.bytes() {
         hash ^= u64::from(byte);
@@ -222,6 +249,7 @@ pub fn run_study(
         retention: Vec::new(),
         decomposition: Vec::new(),
         think: Vec::new(),
+        homogeneity: Vec::new(),
         notes: Vec::new(),
     };
     let models: Vec<&str> = lineage.checkpoints.iter().map(|c| c.name.as_str()).collect();

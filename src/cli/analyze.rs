@@ -45,15 +45,31 @@ pub(crate) struct ExtendedArgs {
     /// Vendi orders q for `vendi_q<q>` columns (adds vendi_q) [default with vendi_q: 0.5,1,2,inf].
     #[arg(long)]
     vendi_q: Option<String>,
-    /// Cosine at or above which two outputs count as one meaning in `classes_emb`.
+    /// Cosine at or above which two outputs count as one meaning (`classes_emb`, homogeneity).
     #[arg(long, default_value_t = crate::metrics::classes::DEFAULT_CLASS_THRESHOLD)]
     class_threshold: f64,
+    /// Checkpoint pairs whose outputs to compare prompt by prompt, `A:B[,C:D]`
+    /// (homogeneity.csv: cross-similarity and shared meaning classes).
+    #[arg(long, default_value = "")]
+    homogeneity: String,
 }
 
 impl ExtendedArgs {
+    /// Sets the extension metrics, their settings and the homogeneity pairs.
+    pub(crate) fn apply(&self, settings: &mut AnalyzeSettings) -> anyhow::Result<()> {
+        let (metrics, extended) = self.parse()?;
+        settings.extended_metrics = metrics;
+        settings.extended = extended;
+        settings.homogeneity = crate::pipeline::homogeneity::parse_pairs(&self.homogeneity)?;
+        Ok(())
+    }
+
     /// The extension metrics and their settings.
-    pub(crate) fn parse(&self) -> anyhow::Result<(Vec<Metric>, ExtendedSettings)> {
+    fn parse(&self) -> anyhow::Result<(Vec<Metric>, ExtendedSettings)> {
         if self.extra_metrics.trim().is_empty() && self.vendi_q.is_none() {
+            if !(-1.0..=1.0).contains(&self.class_threshold) {
+                anyhow::bail!("--class-threshold: {} is not a cosine in [-1, 1]", self.class_threshold);
+            }
             return Ok((Vec::new(), ExtendedSettings { class_threshold: self.class_threshold, ..Default::default() }));
         }
         let list = if self.extra_metrics.trim().is_empty() { "vendi_q" } else { self.extra_metrics.as_str() };
@@ -112,16 +128,15 @@ impl ModelArgs {
 }
 
 pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let (extended_metrics, extended) = args.extended.parse()?;
-    let settings = AnalyzeSettings {
-        extended_metrics,
-        extended,
+    let mut settings = AnalyzeSettings {
         models: args.models.settings(),
         ead_vocab: args.ead_vocab,
         bootstrap: args.bootstrap.config(),
         per_prompt: args.per_prompt.clone(),
         code_diversity: args.models.code_diversity,
+        ..AnalyzeSettings::default()
     };
+    args.extended.apply(&mut settings)?;
     let device: DeviceChoice = args.models.device.parse()?;
     let (lineage, out) = (&args.lineage, &args.out);
     with_backend!(device, |B, dev| analyze_lineage::<B>(lineage, out, &settings, &dev, &mut super::Bars::default()))?;

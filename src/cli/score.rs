@@ -1,4 +1,4 @@
-//! `divcollapse score --generations FILE --metrics ead,sbert,vendi[,nli][,ast][,code_sbert,code_vendi][,distinct,…] [--vendi-q 0.5,1,2,inf] --out TABLE`:
+//! `divcollapse score --generations FILE --metrics ead,sbert,vendi[,nli][,ast][,code_sbert,code_vendi][,distinct,…] [--vendi-q 0.5,1,2,inf] [--on answer|trace] --out TABLE`:
 //! the score stage ([`crate::pipeline::score`]) from the command line.
 
 use std::path::PathBuf;
@@ -24,6 +24,10 @@ pub(crate) struct ScoreArgs {
     /// [default with --metrics vendi_q: 0.5,1,2,inf].
     #[arg(long)]
     vendi_q: Option<String>,
+    /// Score the final answers (`answer`, the study) or the reasoning traces (`trace`: the
+    /// think spans of `raw_outputs`; outputs without one are left out).
+    #[arg(long, default_value = "answer")]
+    on: String,
     /// Cosine at or above which two outputs count as one meaning in `classes_emb`.
     #[arg(long, default_value_t = crate::metrics::classes::DEFAULT_CLASS_THRESHOLD)]
     class_threshold: f64,
@@ -84,6 +88,7 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         skip_bad_lines: args.skip_bad_lines,
         nli_across: args.nli_across,
         extended,
+        on: args.on.parse().map_err(|e| anyhow::anyhow!("--on: {e}"))?,
     };
     let models = ModelSettings {
         encoder: args.encoder.clone(),

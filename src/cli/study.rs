@@ -39,16 +39,15 @@ pub(crate) struct StudyArgs {
 impl StudyArgs {
     /// The settings of every stage.
     pub(crate) fn settings(&self) -> anyhow::Result<StudySettings> {
-        let (extended_metrics, extended) = self.extended.parse()?;
+        let mut analyze = AnalyzeSettings {
+            models: self.models.settings(),
+            bootstrap: self.bootstrap.config(),
+            code_diversity: self.models.code_diversity,
+            ..AnalyzeSettings::default()
+        };
+        self.extended.apply(&mut analyze)?;
         Ok(StudySettings {
-            analyze: AnalyzeSettings {
-                extended_metrics,
-                extended,
-                models: self.models.settings(),
-                bootstrap: self.bootstrap.config(),
-                code_diversity: self.models.code_diversity,
-                ..AnalyzeSettings::default()
-            },
+            analyze,
             label: LabelSettings {
                 mode: self.mode,
                 timeout: self.timeout.map_or(self.mode.default_timeout(), Duration::from_secs),

@@ -91,10 +91,11 @@ pub fn read_details(path: &Path) -> Result<Vec<GenerationRecord>, DetailsError> 
         let row_error = |problem: &str| DetailsError::Row { path: path.to_owned(), row, problem: problem.to_owned() };
         let outputs = outputs.ok_or_else(|| row_error("missing"))?;
         let outputs = outputs.str().map_err(|_| row_error("not a list of strings"))?;
-        let outputs = outputs
+        let raw_outputs = outputs
             .into_iter()
-            .map(|o| o.map(strip_cot).ok_or_else(|| row_error("a null output")))
+            .map(|o| o.map(str::to_owned).ok_or_else(|| row_error("a null output")))
             .collect::<Result<Vec<String>, _>>()?;
+        let outputs = raw_outputs.iter().map(|o| strip_cot(o)).collect();
         let input_id =
             ids.as_ref().and_then(|c| c.get(row)).filter(|s| !s.is_empty()).map_or(row.to_string(), str::to_owned);
         records.push(GenerationRecord {
@@ -104,6 +105,7 @@ pub fn read_details(path: &Path) -> Result<Vec<GenerationRecord>, DetailsError> 
             prompt: queries.and_then(|q| q.get(row)).map(str::to_owned),
             original_prompt: originals.and_then(|q| q.get(row)).filter(|s| !s.is_empty()).map(str::to_owned),
             outputs,
+            raw_outputs: Some(raw_outputs),
         });
     }
     Ok(records)

@@ -38,6 +38,46 @@ pub struct GenerationRecord {
     pub original_prompt: Option<String>,
     /// The outputs.
     pub outputs: Vec<String>,
+    /// The raw outputs with their think spans (`raw_outputs` of a run file, the model
+    /// responses of a lighteval details file), one per output, when the file has them.
+    pub raw_outputs: Option<Vec<String>>,
+}
+
+/// Which text of each output the metrics read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoredText {
+    /// The final answer (think spans stripped), as the study scores.
+    #[default]
+    Answer,
+    /// The reasoning trace ([`crate::metrics::text::think_trace`] of the raw output).
+    Trace,
+}
+
+impl std::str::FromStr for ScoredText {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "answer" => Ok(Self::Answer),
+            "trace" => Ok(Self::Trace),
+            other => Err(format!("`{other}` is neither `answer` nor `trace`")),
+        }
+    }
+}
+
+impl GenerationRecord {
+    /// The reasoning traces of the outputs that have one, in order; `None` when the
+    /// record has no raw outputs.
+    pub fn traces(&self) -> Option<Vec<String>> {
+        let raw = self.raw_outputs.as_ref()?;
+        Some(raw.iter().filter_map(|r| crate::metrics::text::think_trace(r)).collect())
+    }
+
+    /// The record with its outputs replaced by their reasoning traces (outputs without a
+    /// trace left out); `None` when it has no raw outputs.
+    pub fn with_traces(&self) -> Option<GenerationRecord> {
+        Some(GenerationRecord { outputs: self.traces()?, raw_outputs: None, ..self.clone() })
+    }
 }
 
 /// A malformed line.
@@ -113,7 +153,24 @@ fn parse_record(map: &Map<String, Value>, line: usize) -> Result<GenerationRecor
     let task = map.get("task").and_then(Value::as_str).map(normalise_task).unwrap_or_default();
     let original_prompt =
         map.get("original_query").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-    Ok(GenerationRecord { line, task, input_id, prompt, original_prompt, outputs })
+    let raw_outputs = match map.get("raw_outputs") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(values)) => {
+            let raw = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_str().map(str::to_owned).ok_or_else(|| format!("`raw_outputs[{i}]` is not a string"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if raw.len() != outputs.len() {
+                return Err(format!("{} `raw_outputs` for {} outputs", raw.len(), outputs.len()));
+            }
+            Some(raw)
+        }
+        Some(_) => return Err("`raw_outputs` is not a list".into()),
+    };
+    Ok(GenerationRecord { line, task, input_id, prompt, original_prompt, outputs, raw_outputs })
 }
 
 /// Streams the records of a generation JSONL file.

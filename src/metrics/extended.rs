@@ -12,6 +12,7 @@
 //! | `vendi_q<q>` | Vendi score of order q on the sentence embeddings ([`super::vendi`]) | 1..K |
 //! | `classes_emb`, `semantic_entropy_emb` | embedding-threshold classes ([`super::classes`]) | 1..K, 0..ln K |
 //! | `classes_nli`, `semantic_entropy_nli` | bidirectional-entailment classes ([`super::classes`]) | 1..K, 0..ln K |
+//! | `trace_sbert`, `trace_ead` | SBERT diversity and EAD of the reasoning traces ([`super::text::think_trace`]) | as the study's |
 
 use std::collections::BTreeMap;
 
@@ -120,6 +121,8 @@ pub fn column_label(column: &str) -> Option<String> {
         "semantic_entropy_emb" => Some("semantic entropy (embedding classes)"),
         "classes_nli" => Some("meaning classes (bidirectional entailment)"),
         "semantic_entropy_nli" => Some("semantic entropy (entailment classes)"),
+        "trace_sbert" => Some("SBERT diversity of the reasoning traces"),
+        "trace_ead" => Some("EAD of the reasoning traces"),
         _ => None,
     };
     if let Some(label) = fixed {

@@ -17,7 +17,8 @@
 //! Beyond the study's four (columns in [`extended`]):
 //! * [`lexical`]: distinct-n, the n-gram Vendi score and Shaib et al.'s n-gram diversity;
 //! * [`bleu`]: self-BLEU (sacrebleu's sentence BLEU); [`compression`]: the gzip ratio;
-//! * [`vendi`]: Vendi scores of order q; [`classes`]: meaning classes and semantic entropy.
+//! * [`vendi`]: Vendi scores of order q; [`classes`]: meaning classes and semantic entropy;
+//! * [`homogeneity`]: how alike two checkpoints' outputs to one prompt are.
 
 pub mod across_input;
 pub mod ast_diversity;
@@ -27,6 +28,7 @@ pub mod compression;
 pub mod ead;
 pub mod eigen;
 pub mod extended;
+pub mod homogeneity;
 pub mod journal;
 pub mod lexical;
 pub mod nli;

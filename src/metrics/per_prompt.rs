@@ -91,11 +91,17 @@ pub enum Metric {
     /// Meaning classes by bidirectional entailment (`classes_nli`, `semantic_entropy_nli`).
     #[serde(rename = "CLASSES_NLI")]
     ClassesNli,
+    /// SBERT diversity of the reasoning traces (`trace_sbert`).
+    #[serde(rename = "TRACE_SBERT")]
+    TraceSbert,
+    /// EAD of the reasoning traces (`trace_ead`).
+    #[serde(rename = "TRACE_EAD")]
+    TraceEad,
 }
 
 impl Metric {
     /// Every metric's name as `--metrics` spells it.
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 17] = [
         "ead",
         "sbert",
         "vendi",
@@ -111,6 +117,8 @@ impl Metric {
         "vendi_q",
         "classes_emb",
         "classes_nli",
+        "trace_sbert",
+        "trace_ead",
     ];
 
     /// The name `--metrics` spells.
@@ -125,7 +133,7 @@ impl Metric {
 
     /// Whether the metric reads the sentence embeddings of the outputs.
     pub fn needs_encoder(self) -> bool {
-        matches!(self, Self::Sbert | Self::Vendi | Self::VendiQ | Self::ClassesEmb)
+        matches!(self, Self::Sbert | Self::Vendi | Self::VendiQ | Self::ClassesEmb | Self::TraceSbert)
     }
 
     /// Whether the metric needs the NLI model.
@@ -153,6 +161,8 @@ impl std::str::FromStr for Metric {
             "vendi_q" => Ok(Self::VendiQ),
             "classes_emb" => Ok(Self::ClassesEmb),
             "classes_nli" => Ok(Self::ClassesNli),
+            "trace_sbert" => Ok(Self::TraceSbert),
+            "trace_ead" => Ok(Self::TraceEad),
             other => Err(format!("unknown metric `{other}` ({})", Self::NAMES.join(", "))),
         }
     }
@@ -369,7 +379,34 @@ impl<B: Backend> PromptScorer<'_, B> {
         if let (Some(model), true) = (&mut self.nli, classes_nli) {
             add_partition("nli", &nli_partition(&record.outputs, model)?, &mut extended);
         }
+        if wants(Metric::TraceSbert) || wants(Metric::TraceEad) {
+            self.add_trace_scores(record, &mut extended)?;
+        }
         Ok(extended)
+    }
+
+    /// `trace_sbert` and `trace_ead`: the study's SBERT diversity and EAD of the outputs'
+    /// reasoning traces (think spans of the raw outputs; outputs without one left out;
+    /// `None` without raw outputs or below two traces).
+    fn add_trace_scores(&mut self, record: &GenerationRecord, extended: &mut ExtendedScores) -> Result<(), ScoreError> {
+        let traces = record.traces().filter(|t| t.len() >= 2);
+        if self.metrics.contains(&Metric::TraceEad) {
+            extended.insert("trace_ead".into(), traces.as_ref().map(|t| ead(t, &self.ead).mean));
+        }
+        if self.metrics.contains(&Metric::TraceSbert) {
+            let embedded = match &traces {
+                Some(traces) => self.embed(traces)?,
+                None => None,
+            };
+            let value = embedded.map(|(data, dim)| {
+                sbert_diversity(
+                    EmbeddingSet::new(&data, dim).expect("rows of the encoder's width"),
+                    SmallSetPolicy::Nan,
+                )
+            });
+            extended.insert("trace_sbert".into(), value);
+        }
+        Ok(())
     }
 
     /// The correctness side of one record alone (its scores were computed earlier):

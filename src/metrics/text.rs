@@ -32,6 +32,31 @@ pub fn strip_cot(text: &str) -> String {
     strip_orphan_close(&text)
 }
 
+/// The reasoning trace of a raw output: the text [`strip_cot`] removes, without its tags.
+///
+/// Every `<think>…</think>` span that `strip_cot` cuts contributes its inside; an orphan
+/// `</think>` (the opening tag was in the prompt) contributes everything before it. Spans
+/// are joined by a newline and the result is Python-`strip()`ped. `None` when `strip_cot`
+/// removes nothing: no trace, or an unclosed `<think>` (which `strip_cot` keeps as the answer).
+pub fn think_trace(text: &str) -> Option<String> {
+    let mut text = text.to_owned();
+    let mut spans = Vec::new();
+    while text.contains(OPEN) && text.contains(CLOSE) {
+        let start = text.find(OPEN).unwrap_or(0);
+        match text[start..].find(CLOSE) {
+            Some(offset) => {
+                spans.push(text[start + OPEN.len()..start + offset].to_owned());
+                text.replace_range(start..start + offset + CLOSE.len(), "");
+            }
+            None => break,
+        }
+    }
+    if text.contains(CLOSE) && !text.contains(OPEN) {
+        spans.push(text[..text.find(CLOSE).unwrap_or(0)].to_owned());
+    }
+    (!spans.is_empty()).then(|| py_strip(&spans.join("\n")).to_owned())
+}
+
 /// `strip_think_tags` of the reference (`math_answer_extraction.py`): remove every
 /// non-greedy `<think>.*?</think>` span (DOTALL), then the same orphan-`</think>` rule.
 pub fn strip_think_tags(text: &str) -> String {
@@ -72,6 +97,19 @@ pub fn split_sentences(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_trace_is_what_strip_cot_removes() {
+        assert_eq!(think_trace("<think> a </think> answer ").as_deref(), Some("a"));
+        assert_eq!(
+            think_trace("Cara has 6. 6 + 3 = 9.</think>\n6 + 3 = 9.").as_deref(),
+            Some("Cara has 6. 6 + 3 = 9.")
+        );
+        assert_eq!(think_trace("x<think>a</think>y<think>b</think>z").as_deref(), Some("a\nb"));
+        assert_eq!(think_trace("<think>unfinished"), None);
+        assert_eq!(think_trace("no reasoning at all"), None);
+        assert_eq!(think_trace("<think></think>answer").as_deref(), Some(""));
+    }
 
     #[test]
     fn strip_cot_removes_closed_spans_and_orphan_prefixes() {

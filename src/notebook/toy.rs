@@ -136,6 +136,7 @@ impl Sbert {
             prompt: None,
             original_prompt: None,
             outputs: outputs.to_vec(),
+            raw_outputs: None,
         };
         Ok(scorer.score(&record).map_err(crate::pipeline::StageError::from)?)
     }

@@ -58,6 +58,9 @@ pub struct AnalyzeSettings {
     pub extended_metrics: Vec<Metric>,
     /// Their settings.
     pub extended: ExtendedSettings,
+    /// Checkpoint pairs whose outputs to compare (`homogeneity.csv`); the class threshold
+    /// is `extended.class_threshold`.
+    pub homogeneity: Vec<(String, String)>,
 }
 
 impl Default for AnalyzeSettings {
@@ -70,6 +73,7 @@ impl Default for AnalyzeSettings {
             code_diversity: false,
             extended_metrics: Vec::new(),
             extended: ExtendedSettings::default(),
+            homogeneity: Vec::new(),
         }
     }
 }
@@ -97,6 +101,14 @@ pub fn analyze_lineage<B: Backend>(
         .parameter("confidence", config.confidence)
         .parameter("interval_method", config.method.as_str())
         .input("lineage", hash_file(lineage_path)?);
+    if !settings.extended_metrics.is_empty() {
+        let names: Vec<&str> = settings.extended_metrics.iter().map(|m| m.name()).collect();
+        let orders: Vec<String> = settings.extended.vendi_orders.iter().map(|o| o.column()).collect();
+        provenance = provenance
+            .parameter("extended_metrics", names.join(","))
+            .parameter("vendi_orders", orders.join(","))
+            .parameter("class_threshold", settings.extended.class_threshold);
+    }
     let table = match &settings.per_prompt {
         Some(csv) => {
             provenance = provenance.input("per_prompt", hash_file(csv)?);
@@ -111,7 +123,24 @@ pub fn analyze_lineage<B: Backend>(
         }
     };
     let table = table.with_majority_gain()?;
-    let results = run_study(&lineage, &table, config)?;
+    let mut results = run_study(&lineage, &table, config)?;
+    if !settings.homogeneity.is_empty() {
+        let encoder = LoadedEncoder::<B>::load(&settings.models.encoder_dir()?, device)?;
+        let mut cache = settings.models.embedding_cache.as_ref().map(|p| encoder.open_cache(p)).transpose()?;
+        results.homogeneity = super::homogeneity::measure_pairs(
+            &lineage,
+            &settings.homogeneity,
+            &encoder,
+            cache.as_mut(),
+            settings.models.batch_size,
+            settings.extended.class_threshold,
+            config,
+        )?;
+        let pairs: Vec<String> = settings.homogeneity.iter().map(|(a, b)| format!("{a}:{b}")).collect();
+        provenance = provenance
+            .parameter("homogeneity", pairs.join(","))
+            .parameter("class_threshold", settings.extended.class_threshold);
+    }
     for note in &results.notes {
         tracing::warn!("{note}");
     }

@@ -14,6 +14,7 @@
 
 pub mod analyze;
 pub mod diversity_results;
+pub mod homogeneity;
 pub mod label;
 pub mod models;
 pub mod qfd;

@@ -25,6 +25,7 @@ use burn::tensor::backend::Backend;
 use super::diversity_results::{AcrossInputTasks, TaskStreams};
 use super::models::{LoadedEncoder, ModelSettings, load_nli};
 use super::{Progress, StageError, hash_file};
+use crate::data::generations::ScoredText;
 use crate::data::{GenerationSource, atomic};
 use crate::encoders::cache::EmbeddingCache;
 use crate::encoders::roberta::NliModel;
@@ -51,6 +52,8 @@ pub struct ScoreSettings {
     pub nli_across: bool,
     /// Settings of the metrics beyond the study (Vendi orders, class threshold).
     pub extended: ExtendedSettings,
+    /// Whether the metrics read the answers or the reasoning traces.
+    pub on: ScoredText,
 }
 
 impl ScoreSettings {
@@ -63,6 +66,7 @@ impl ScoreSettings {
             skip_bad_lines: false,
             nli_across: false,
             extended: ExtendedSettings::default(),
+            on: ScoredText::Answer,
         }
     }
 
@@ -224,6 +228,12 @@ pub fn score_with<B: Backend>(
             "--nli-across scores the across-input sets of --diversity-results: it needs --metrics nli and --diversity-results FILE".into(),
         ));
     }
+    if settings.on == ScoredText::Trace && outputs.diversity_results.is_some() {
+        return Err(StageError::Invalid(
+            "--diversity-results describes the answers the reference scores; it cannot be written with --on trace"
+                .into(),
+        ));
+    }
     if settings.needs_encoder() && loaded.encoder.is_none() || settings.needs_nli() && loaded.nli.is_none() {
         return Err(StageError::Invalid("the loaded models do not cover the requested metrics".into()));
     }
@@ -310,6 +320,7 @@ fn score_records<B: Backend>(
         "code_encoder": &hashes.code_encoder,
         "vendi_orders": settings.extended.vendi_orders.iter().map(|o| o.column()).collect::<Vec<_>>(),
         "class_threshold": settings.extended.class_threshold,
+        "on": settings.on,
     });
     let journal_file = journal_path(&outputs.table);
     let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
@@ -324,10 +335,19 @@ fn score_records<B: Backend>(
     let mut rows = Vec::new();
     for (index, record) in reader.by_ref().enumerate() {
         let record = record?;
+        let location = format!("{}:{}", generations.display(), record.line);
+        let record = match settings.on {
+            ScoredText::Answer => record,
+            ScoredText::Trace => record.with_traces().ok_or_else(|| {
+                StageError::Invalid(format!(
+                    "{location}: no `raw_outputs`: --on trace reads the think spans of the raw outputs \
+                     (run files of `generate` and lighteval details files keep them)"
+                ))
+            })?,
+        };
         if let Some(streams) = &mut nli_streams {
             streams.enter(&record.task, &mut scorer.sampler);
         }
-        let location = format!("{}:{}", generations.display(), record.line);
         match journal.resumed().get(index) {
             Some(row) => {
                 if row.task != record.task || row.input_id != record.input_id {
@@ -425,7 +445,8 @@ fn provenance(
     let mut provenance = Provenance::new("divcollapse score")
         .input("generations", generations_hash)
         .parameter("metrics", metrics.join(","))
-        .parameter("ead_vocab", settings.ead_vocab);
+        .parameter("ead_vocab", settings.ead_vocab)
+        .parameter("on", if settings.on == ScoredText::Trace { "trace" } else { "answer" });
     if settings.metrics.contains(&Metric::VendiQ) {
         let orders: Vec<String> = settings.extended.vendi_orders.iter().map(|o| o.column()).collect();
         provenance = provenance.parameter("vendi_orders", orders.join(","));

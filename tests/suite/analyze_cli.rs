@@ -111,6 +111,8 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         "distinct,self_bleu,classes_emb",
         "--vendi-q",
         "0.5,inf",
+        "--homogeneity",
+        "Think-SFT:Base",
     ];
     let output = divcollapse(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -179,6 +181,17 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     assert!(metrics.contains(",vendi_qinf,") && metrics.contains(",classes_emb,"), "{metrics}");
     assert!(report_mentions(&out, "## Vendi score of order 0.5 (`vendi_q0.5`)"));
 
+    // Homogeneity: every output of Think-SFT is one of Base's (3 of its 6 angles), so all
+    // of Think-SFT's classes are found in Base, on every prompt.
+    let homogeneity = std::fs::read_to_string(out.join("homogeneity.csv")).unwrap();
+    let header: Vec<&str> = homogeneity.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> =
+        homogeneity.lines().find(|l| l.starts_with("Think-SFT,Base,gsm8k,8,")).unwrap().split(',').collect();
+    let cell = |name: &str| -> f64 { row[header.iter().position(|h| *h == name).unwrap()].parse().unwrap() };
+    assert_eq!(cell("coverage_a_in_b"), 1.0, "{homogeneity}");
+    assert!(cell("coverage_b_in_a") < 1.0 && cell("within_a") > cell("within_b"), "{homogeneity}");
+    assert!(cell("cross_similarity_ci_low") <= cell("cross_similarity"));
+
     // Think suppression: accuracy@1 of output 0 is 1 when p < correct (mod 6 pattern).
     let think = std::fs::read_to_string(out.join("think_suppression.csv")).unwrap();
     assert_eq!(think.lines().count(), 3, "{think}");
@@ -187,6 +200,14 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     assert!(report.contains("## Stage attribution"));
     let provenance = std::fs::read_to_string(out.join("provenance.json")).unwrap();
     assert!(provenance.contains("run Think-SFT") && provenance.contains("labels Base"), "{provenance}");
+
+    // A pair naming a checkpoint the lineage lacks is a clear error.
+    let mut wrong = args.to_vec();
+    let last = wrong.len() - 1;
+    wrong[last] = "Think-SFT:Nope";
+    let output = divcollapse(&wrong);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("no checkpoint `Nope`"), "{stderr}");
 
     // A rerun reuses every measured checkpoint and gives identical tables.
     let before = std::fs::read_to_string(out.join("metrics.csv")).unwrap();

@@ -238,7 +238,15 @@ fn score_writes_the_lexical_columns_the_packages_give_and_reads_them_back() {
         [("--metrics", "distinct,novelty", "unknown metric `novelty`"), ("--vendi-q", "0.5,-1", "--vendi-q: `-1`")]
     {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_divcollapse"))
-            .args(["score", "--generations", input.to_str().unwrap(), "--out", "never.jsonl", flag, value])
+            .args([
+                "score",
+                "--generations",
+                input.to_str().unwrap(),
+                "--out",
+                dir.path().join("never.jsonl").to_str().unwrap(),
+                flag,
+                value,
+            ])
             .output()
             .unwrap();
         assert!(!output.status.success());

@@ -130,3 +130,80 @@ fn malformed_files_name_the_line_and_can_be_skipped_with_a_count() {
         assert!(line.contains(needle), "{line} lacks {needle}");
     }
 }
+
+#[test]
+fn on_trace_scores_the_think_spans_and_trace_columns_sit_beside_the_answers() {
+    use diversity_collapse::metrics::ead::{EadConfig, ead};
+    use diversity_collapse::metrics::per_prompt::read_scores;
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run.jsonl");
+    let mut file = std::fs::File::create(&run).unwrap();
+    let traces = [
+        ["Cara has 6. She adds 3.", "Start at 6, count up 3.", "6 plus 3 is 9."],
+        ["Double 4 is 8.", "Double 4 is 8.", "Two fours make eight."],
+    ];
+    for (p, spans) in traces.iter().enumerate() {
+        let answers = ["The answer is 9.", "9", "Answer: 9"];
+        let mut raw: Vec<String> = spans.iter().zip(answers).map(|(t, a)| format!("{t}</think>\n{a}")).collect();
+        raw.push("An answer without a trace.".into());
+        let outputs: Vec<String> =
+            answers.iter().map(|a| a.to_string()).chain(["An answer without a trace.".into()]).collect();
+        let record = serde_json::json!({"input_id": p, "outputs": outputs, "raw_outputs": raw, "task": "lab_sums"});
+        writeln!(file, "{record}").unwrap();
+    }
+    drop(file);
+    let score = |run: &std::path::Path, out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["score", "--generations", run.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = divcollapse(&args);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        read_scores(out).unwrap()
+    };
+    let on_trace = score(&run, &dir.path().join("trace.jsonl"), &["--metrics", "ead,distinct", "--on", "trace"]);
+    let beside = score(&run, &dir.path().join("answer.jsonl"), &["--metrics", "ead,trace_ead"]);
+    for (p, spans) in traces.iter().enumerate() {
+        let spans: Vec<String> = spans.iter().map(|s| s.to_string()).collect();
+        let want = ead(&spans, &EadConfig::default()).mean;
+        assert_eq!(on_trace[p].n_outputs, 3, "the output without a trace is left out");
+        assert!((on_trace[p].ead.unwrap() - want).abs() <= tolerance::EXACT_F64);
+        assert!((beside[p].extended["trace_ead"].unwrap() - want).abs() <= tolerance::EXACT_F64);
+        assert_eq!(beside[p].n_outputs, 4);
+        assert!(on_trace[p].extended.contains_key("distinct_2"));
+    }
+    // A file without raw outputs cannot be scored on traces; its trace columns are empty.
+    let plain = dir.path().join("plain.jsonl");
+    std::fs::write(&plain, "{\"input_id\": 0, \"outputs\": [\"a\", \"b\"], \"task\": \"t\"}\n").unwrap();
+    let output = divcollapse(&[
+        "score",
+        "--generations",
+        plain.to_str().unwrap(),
+        "--metrics",
+        "ead",
+        "--on",
+        "trace",
+        "--out",
+        dir.path().join("y.jsonl").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("plain.jsonl:1: no `raw_outputs`"), "{stderr}");
+    let rows = score(&plain, &dir.path().join("plain_scores.jsonl"), &["--metrics", "ead,trace_ead"]);
+    assert_eq!(rows[0].extended["trace_ead"], None);
+    // raw_outputs that do not pair with the outputs name the line.
+    std::fs::write(&plain, "{\"input_id\": 0, \"outputs\": [\"a\", \"b\"], \"raw_outputs\": [\"a\"]}\n").unwrap();
+    let output = divcollapse(&[
+        "score",
+        "--generations",
+        plain.to_str().unwrap(),
+        "--metrics",
+        "ead",
+        "--out",
+        dir.path().join("x.jsonl").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success()
+            && stderr.contains("plain.jsonl:1")
+            && stderr.contains("1 `raw_outputs` for 2 outputs"),
+        "{stderr}"
+    );
+}
