@@ -189,3 +189,45 @@ pub fn final_checkpoints(lineage: &Lineage) -> Vec<String> {
     }
     out
 }
+
+/// A curve of quality or diversity against the subset size k: one panel per task and
+/// lineage, one line per stage of that lineage (Base, SFT, DPO, RL; checkpoints sampled
+/// with thinking suppressed left out), coloured by stage, with bands from
+/// `value(model, task, k)`.
+pub fn curve_figure(
+    lineage: &Lineage,
+    tasks: &[String],
+    k_max: usize,
+    title: &str,
+    value: &dyn Fn(&str, &str, usize) -> Option<Estimate>,
+) -> StageTrajectoryFigure {
+    // Ticks at powers of two and at K; the other positions stay unlabelled.
+    let stages: Vec<String> =
+        (1..=k_max).map(|k| if k.is_power_of_two() || k == k_max { k.to_string() } else { String::new() }).collect();
+    let mut panels = Vec::new();
+    for task in tasks {
+        for name in lineage.lineage_names() {
+            let mut members = vec![lineage.base()];
+            members.extend(lineage.members(name, false).into_iter().filter(|c| c.stage != Stage::Base));
+            members.sort_by_key(|c| c.stage);
+            let lines: Vec<Trajectory> = members
+                .iter()
+                .filter_map(|checkpoint| {
+                    let points: Vec<(usize, Estimate)> =
+                        (1..=k_max).filter_map(|k| value(&checkpoint.name, task, k).map(|e| (k - 1, e))).collect();
+                    (!points.is_empty()).then(|| Trajectory {
+                        label: checkpoint.stage.as_str().to_uppercase().replace("BASE", "Base"),
+                        color: crate::plot::style::categorical(checkpoint.stage as usize),
+                        dashed: false,
+                        markers_only: false,
+                        points,
+                    })
+                })
+                .collect();
+            if lines.len() > 1 {
+                panels.push((format!("{task} · {}", display_lineage(name)), lines));
+            }
+        }
+    }
+    StageTrajectoryFigure { title: title.to_owned(), stages, panels, columns: 3 }
+}

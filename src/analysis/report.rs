@@ -9,6 +9,8 @@
 //! * `retention.csv`: `model,convention,value,ci_low,ci_high`;
 //! * `decomposition.csv`: the matched decomposition per (model, task);
 //! * `think_suppression.csv`: accuracy drop and diversity change per (model, task);
+//! * `curves.csv` (with `--curves`): `model,task,metric,k,n_prompts,value,ci_low,ci_high`
+//!   for pass@k, maj@k, expected meaning classes and SBERT diversity at every k;
 //! * `homogeneity.csv` (when pairs are asked for): cross-similarity, within-similarity and
 //!   class coverage of two checkpoints per task, with intervals;
 //! * `report.md`, and `figures/*.png|svg`.
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use super::attribution::AVERAGE_TASK;
 use super::figures::{
-    accuracy_gain_scatter, decomposition_figure, final_checkpoints, per_task_dots, stage_trajectories,
+    accuracy_gain_scatter, curve_figure, decomposition_figure, final_checkpoints, per_task_dots, stage_trajectories,
 };
 use super::lineage::Lineage;
 use super::study::{StudyResults, metric_label};
@@ -189,6 +191,27 @@ pub fn write_study(
             })
             .collect(),
     )?;
+    if !results.curves.is_empty() {
+        table(
+            "curves.csv",
+            "model,task,metric,k,n_prompts,value,ci_low,ci_high",
+            results
+                .curves
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{},{},{},{},{},{}",
+                        field(&r.model),
+                        field(&r.task),
+                        r.metric,
+                        r.k,
+                        r.n_prompts,
+                        interval_cells(&r.estimate)
+                    )
+                })
+                .collect(),
+        )?;
+    }
     if !results.homogeneity.is_empty() {
         table(
             "homogeneity.csv",
@@ -247,6 +270,8 @@ pub struct StudyFigures {
     pub accuracy_vs_majority_gain: Option<ScatterFigure>,
     /// NLI diversity per task.
     pub nli_per_task: Option<DotPlotFigure>,
+    /// Quality and diversity against k (`curves_<metric>`), with `--curves`.
+    pub curves: Vec<(String, StageTrajectoryFigure)>,
 }
 
 impl StudyFigures {
@@ -269,6 +294,9 @@ impl StudyFigures {
         if let Some(f) = &self.nli_per_task {
             files.extend(save(f, &theme, &folder.join("nli_per_task"))?);
         }
+        for (metric, f) in &self.curves {
+            files.extend(save(f, &theme, &folder.join(format!("curves_{metric}")))?);
+        }
         Ok(files)
     }
 }
@@ -280,6 +308,22 @@ fn write_figures(lineage: &Lineage, results: &StudyResults, folder: &Path) -> Re
 /// Builds every figure the study's results support.
 pub fn study_figures(lineage: &Lineage, results: &StudyResults) -> Result<StudyFigures, PlotError> {
     let mut figures = StudyFigures::default();
+    for (metric, title) in [
+        ("pass", "pass@k (unbiased) against k; 95% bands over prompts"),
+        ("majority", "maj@k (the study's vote) against k; 95% bands"),
+        ("classes_emb", "meaning classes in k outputs (embedding threshold); 95% bands"),
+    ] {
+        let rows: Vec<&crate::analysis::study::CurveRow> =
+            results.curves.iter().filter(|r| r.metric == metric).collect();
+        let Some(k_max) = rows.iter().map(|r| r.k).max() else { continue };
+        let tasks: Vec<String> = results.tasks.iter().filter(|t| rows.iter().any(|r| &r.task == *t)).cloned().collect();
+        let value = |model: &str, task: &str, k: usize| {
+            rows.iter().find(|r| r.model == model && r.task == task && r.k == k).map(|r| estimate(&r.estimate))
+        };
+        if let Ok(figure) = curve_figure(lineage, &tasks, k_max, title, &value).validate() {
+            figures.curves.push((metric.to_owned(), figure));
+        }
+    }
     let has = |metric: &str| results.metrics.iter().any(|r| r.metric == metric && r.estimate.estimate.is_finite());
     if has("d_all_sbert") {
         figures.diversity_stages = Some(

@@ -146,6 +146,23 @@ pub struct HomogeneityRow {
     pub coverage_b_in_a: Interval,
 }
 
+/// The mean over prompts of one curve of [`crate::metrics::at_k`] at one k.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurveRow {
+    /// Checkpoint.
+    pub model: String,
+    /// Task.
+    pub task: String,
+    /// `pass`, `majority`, `classes_emb` or `sbert`.
+    pub metric: String,
+    /// Subset size.
+    pub k: usize,
+    /// Prompts with a value.
+    pub n_prompts: usize,
+    /// Mean with interval.
+    pub estimate: Interval,
+}
+
 /// One stage-attribution quantity on one task (or the `average` row).
 #[derive(Debug, Clone, Serialize)]
 pub struct AttributionRow {
@@ -220,6 +237,8 @@ pub struct StudyResults {
     /// Homogeneity of the checkpoint pairs asked for (filled by the analyse stage, which
     /// has the run files).
     pub homogeneity: Vec<HomogeneityRow>,
+    /// Quality and diversity at every k (filled by the analyse stage with `--curves`).
+    pub curves: Vec<CurveRow>,
     /// What could not be computed, and why.
     pub notes: Vec<String>,
 }
@@ -250,6 +269,7 @@ pub fn run_study(
         decomposition: Vec::new(),
         think: Vec::new(),
         homogeneity: Vec::new(),
+        curves: Vec::new(),
         notes: Vec::new(),
     };
     let models: Vec<&str> = lineage.checkpoints.iter().map(|c| c.name.as_str()).collect();

@@ -52,6 +52,10 @@ pub(crate) struct ExtendedArgs {
     /// (homogeneity.csv: cross-similarity and shared meaning classes).
     #[arg(long, default_value = "")]
     homogeneity: String,
+    /// pass@k, maj@k and the expected meaning classes and SBERT diversity of a random
+    /// k-subset for every k (curves.csv, figures/curves_*).
+    #[arg(long)]
+    curves: bool,
 }
 
 impl ExtendedArgs {
@@ -61,6 +65,7 @@ impl ExtendedArgs {
         settings.extended_metrics = metrics;
         settings.extended = extended;
         settings.homogeneity = crate::pipeline::homogeneity::parse_pairs(&self.homogeneity)?;
+        settings.curves = self.curves;
         Ok(())
     }
 

@@ -18,10 +18,12 @@
 //! * [`lexical`]: distinct-n, the n-gram Vendi score and Shaib et al.'s n-gram diversity;
 //! * [`bleu`]: self-BLEU (sacrebleu's sentence BLEU); [`compression`]: the gzip ratio;
 //! * [`vendi`]: Vendi scores of order q; [`classes`]: meaning classes and semantic entropy;
-//! * [`homogeneity`]: how alike two checkpoints' outputs to one prompt are.
+//! * [`homogeneity`]: how alike two checkpoints' outputs to one prompt are;
+//! * [`at_k`]: pass@k, maj@k and expected meaning classes of a random k-subset.
 
 pub mod across_input;
 pub mod ast_diversity;
+pub mod at_k;
 pub mod bleu;
 pub mod classes;
 pub mod compression;

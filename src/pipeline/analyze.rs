@@ -61,6 +61,8 @@ pub struct AnalyzeSettings {
     /// Checkpoint pairs whose outputs to compare (`homogeneity.csv`); the class threshold
     /// is `extended.class_threshold`.
     pub homogeneity: Vec<(String, String)>,
+    /// Quality and diversity at every k (`curves.csv`, `figures/curves_*`).
+    pub curves: bool,
 }
 
 impl Default for AnalyzeSettings {
@@ -74,6 +76,7 @@ impl Default for AnalyzeSettings {
             extended_metrics: Vec::new(),
             extended: ExtendedSettings::default(),
             homogeneity: Vec::new(),
+            curves: false,
         }
     }
 }
@@ -124,22 +127,38 @@ pub fn analyze_lineage<B: Backend>(
     };
     let table = table.with_majority_gain()?;
     let mut results = run_study(&lineage, &table, config)?;
-    if !settings.homogeneity.is_empty() {
+    // The passes over run files that need the encoder beside the per-prompt frame.
+    if !settings.homogeneity.is_empty() || settings.curves {
         let encoder = LoadedEncoder::<B>::load(&settings.models.encoder_dir()?, device)?;
         let mut cache = settings.models.embedding_cache.as_ref().map(|p| encoder.open_cache(p)).transpose()?;
-        results.homogeneity = super::homogeneity::measure_pairs(
-            &lineage,
-            &settings.homogeneity,
-            &encoder,
-            cache.as_mut(),
-            settings.models.batch_size,
-            settings.extended.class_threshold,
-            config,
-        )?;
-        let pairs: Vec<String> = settings.homogeneity.iter().map(|(a, b)| format!("{a}:{b}")).collect();
-        provenance = provenance
-            .parameter("homogeneity", pairs.join(","))
-            .parameter("class_threshold", settings.extended.class_threshold);
+        if settings.curves {
+            results.curves = super::curves::measure_curves(
+                &lineage,
+                &encoder,
+                cache.as_mut(),
+                settings.models.batch_size,
+                settings.extended.class_threshold,
+                config,
+            )?;
+            provenance = provenance
+                .parameter("curves", "pass@k, maj@k, classes_emb@k, sbert@k")
+                .parameter("class_threshold", settings.extended.class_threshold);
+        }
+        if !settings.homogeneity.is_empty() {
+            results.homogeneity = super::homogeneity::measure_pairs(
+                &lineage,
+                &settings.homogeneity,
+                &encoder,
+                cache.as_mut(),
+                settings.models.batch_size,
+                settings.extended.class_threshold,
+                config,
+            )?;
+            let pairs: Vec<String> = settings.homogeneity.iter().map(|(a, b)| format!("{a}:{b}")).collect();
+            provenance = provenance
+                .parameter("homogeneity", pairs.join(","))
+                .parameter("class_threshold", settings.extended.class_threshold);
+        }
     }
     for note in &results.notes {
         tracing::warn!("{note}");

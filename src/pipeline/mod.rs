@@ -13,6 +13,7 @@
 //! stages whose inputs changed.
 
 pub mod analyze;
+pub mod curves;
 pub mod diversity_results;
 pub mod homogeneity;
 pub mod label;

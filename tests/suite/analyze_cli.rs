@@ -71,8 +71,13 @@ fn write_checkpoint(dir: &Path, name: &str, variety: usize, correct: usize) {
                 serde_json::json!({"input_id": p, "prompt": topic, "outputs": outputs, "task": format!("{task}|0")});
             writeln!(run, "{record}").unwrap();
             let flags: Vec<bool> = (0..6).map(|k| (k + p) % 6 < correct).collect();
-            let label =
-                serde_json::json!({"input_id": p, "task": task, "labels": flags, "majority_vote": correct >= 3});
+            // Correct outputs answer 9, the others 8: the study's vote is right when more
+            // than half are correct (a 3–3 tie votes wrong).
+            let details: Vec<serde_json::Value> =
+                flags.iter().map(|&f| serde_json::json!({"answer": if f { "9" } else { "8" }})).collect();
+            let label = serde_json::json!({
+                "input_id": p, "task": task, "labels": flags, "details": details, "majority_vote": correct > 3
+            });
             writeln!(labels, "{label}").unwrap();
         }
     }
@@ -97,8 +102,11 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     let lineage = dir.path().join("lineage.toml");
     std::fs::write(&lineage, LINEAGE).unwrap();
     let out = dir.path().join("out");
+    let cache = dir.path().join("embeddings.cache");
     let args = [
         "analyze",
+        "--embedding-cache",
+        cache.to_str().unwrap(),
         "--lineage",
         lineage.to_str().unwrap(),
         "--out",
@@ -113,6 +121,7 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         "0.5,inf",
         "--homogeneity",
         "Think-SFT:Base",
+        "--curves",
     ];
     let output = divcollapse(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -192,6 +201,27 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     assert!(cell("coverage_b_in_a") < 1.0 && cell("within_a") > cell("within_b"), "{homogeneity}");
     assert!(cell("cross_similarity_ci_low") <= cell("cross_similarity"));
 
+    // Curves at every k: at k = K pass@k is pass@K and maj@k the labels' majority vote;
+    // at k = 1 pass@1 is the share of correct outputs and one output is one class.
+    let curves = std::fs::read_to_string(out.join("curves.csv")).unwrap();
+    let curve = |model: &str, metric: &str, k: usize| -> f64 {
+        let prefix = format!("{model},gsm8k,{metric},{k},8,");
+        let line = curves.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{prefix}"));
+        line[prefix.len()..].split(',').next().unwrap().parse().unwrap()
+    };
+    let mean_metric = |model: &str, metric: &str| -> f64 {
+        let prefix = format!("{model},gsm8k,{metric},8,");
+        let line = metrics.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{prefix}"));
+        line[prefix.len()..].split(',').next().unwrap().parse().unwrap()
+    };
+    for (model, correct) in [("Base", 2.0), ("Think-SFT", 4.0), ("Think", 5.0)] {
+        assert!((curve(model, "majority", 6) - mean_metric(model, "majority_vote")).abs() < tolerance::EXACT_F64);
+        assert!((curve(model, "pass", 1) - correct / 6.0).abs() < tolerance::EXACT_F64);
+        assert_eq!(curve(model, "pass", 6), 1.0);
+        assert!((curve(model, "classes_emb", 1) - 1.0).abs() < tolerance::EXACT_F64);
+    }
+    assert!(out.join("figures/curves_pass.png").is_file() && out.join("figures/curves_majority.svg").is_file());
+
     // Think suppression: accuracy@1 of output 0 is 1 when p < correct (mod 6 pattern).
     let think = std::fs::read_to_string(out.join("think_suppression.csv")).unwrap();
     assert_eq!(think.lines().count(), 3, "{think}");
@@ -203,8 +233,8 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
 
     // A pair naming a checkpoint the lineage lacks is a clear error.
     let mut wrong = args.to_vec();
-    let last = wrong.len() - 1;
-    wrong[last] = "Think-SFT:Nope";
+    let pair = wrong.iter().position(|a| *a == "Think-SFT:Base").unwrap();
+    wrong[pair] = "Think-SFT:Nope";
     let output = divcollapse(&wrong);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("no checkpoint `Nope`"), "{stderr}");
