@@ -56,6 +56,14 @@ pub(crate) struct ExtendedArgs {
     /// k-subset for every k (curves.csv, figures/curves_*).
     #[arg(long)]
     curves: bool,
+    /// Every output's mean per-token NLL under the base checkpoint (`base_nll`,
+    /// `base_nll_spread`), conditioned on the base's own prompts; the base's `model`
+    /// folder unless --base-model names one.
+    #[arg(long)]
+    base_likelihood: bool,
+    /// The base checkpoint folder for --base-likelihood.
+    #[arg(long)]
+    base_model: Option<PathBuf>,
 }
 
 impl ExtendedArgs {
@@ -66,6 +74,11 @@ impl ExtendedArgs {
         settings.extended = extended;
         settings.homogeneity = crate::pipeline::homogeneity::parse_pairs(&self.homogeneity)?;
         settings.curves = self.curves;
+        settings.base_likelihood = match (self.base_likelihood, &self.base_model) {
+            (true, folder) => Some(folder.clone()),
+            (false, None) => None,
+            (false, Some(_)) => anyhow::bail!("--base-model is the folder of --base-likelihood, which is not given"),
+        };
         Ok(())
     }
 

@@ -13,6 +13,7 @@
 //! | `classes_emb`, `semantic_entropy_emb` | embedding-threshold classes ([`super::classes`]) | 1..K, 0..ln K |
 //! | `classes_nli`, `semantic_entropy_nli` | bidirectional-entailment classes ([`super::classes`]) | 1..K, 0..ln K |
 //! | `trace_sbert`, `trace_ead` | SBERT diversity and EAD of the reasoning traces ([`super::text::think_trace`]) | as the study's |
+//! | `base_nll`, `base_nll_spread` | mean per-token NLL of the outputs under the base checkpoint, and its spread (`pipeline::likelihood`, analyse stage only) | nats ≥ 0 |
 
 use std::collections::BTreeMap;
 
@@ -123,6 +124,8 @@ pub fn column_label(column: &str) -> Option<String> {
         "semantic_entropy_nli" => Some("semantic entropy (entailment classes)"),
         "trace_sbert" => Some("SBERT diversity of the reasoning traces"),
         "trace_ead" => Some("EAD of the reasoning traces"),
+        "base_nll" => Some("NLL under the base model (nats per token)"),
+        "base_nll_spread" => Some("spread across outputs of the NLL under the base"),
         _ => None,
     };
     if let Some(label) = fixed {

@@ -63,6 +63,9 @@ pub struct AnalyzeSettings {
     pub homogeneity: Vec<(String, String)>,
     /// Quality and diversity at every k (`curves.csv`, `figures/curves_*`).
     pub curves: bool,
+    /// Score every output's NLL under the base checkpoint (`base_nll`, `base_nll_spread`):
+    /// `Some(None)` with the lineage base's `model` folder, `Some(Some(dir))` with another.
+    pub base_likelihood: Option<Option<PathBuf>>,
 }
 
 impl Default for AnalyzeSettings {
@@ -77,6 +80,7 @@ impl Default for AnalyzeSettings {
             extended: ExtendedSettings::default(),
             homogeneity: Vec::new(),
             curves: false,
+            base_likelihood: None,
         }
     }
 }
@@ -125,7 +129,24 @@ pub fn analyze_lineage<B: Backend>(
             table
         }
     };
-    let table = table.with_majority_gain()?;
+    let mut table = table.with_majority_gain()?;
+    if let Some(folder) = &settings.base_likelihood {
+        let base = lineage.base();
+        let folder = folder.clone().or_else(|| base.model.clone()).ok_or_else(|| {
+            StageError::Invalid(format!(
+                "--base-likelihood: checkpoint `{}` names no `model` folder (pass --base-model DIR)",
+                base.name
+            ))
+        })?;
+        let scorer = super::likelihood::BaseScorer::<B>::load(&folder, device)?;
+        let values = super::likelihood::measure_base_likelihood(&lineage, &scorer)?;
+        table = with_base_likelihood(table, &values)?;
+        provenance = provenance.input(
+            "base model for base_nll",
+            crate::weights::weights_sha256(&folder)
+                .map_err(|e| StageError::model(format!("{}: hashing the base model", folder.display()))(Box::new(e)))?,
+        );
+    }
     let mut results = run_study(&lineage, &table, config)?;
     // The passes over run files that need the encoder beside the per-prompt frame.
     if !settings.homogeneity.is_empty() || settings.curves {
@@ -479,6 +500,31 @@ pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
         frame.with_column(Column::new(column.into(), values))?;
     }
     Ok(frame)
+}
+
+/// The table with `base_nll` and `base_nll_spread` columns (NaN where a prompt has none).
+fn with_base_likelihood(
+    table: PerPromptTable,
+    values: &super::likelihood::BaseLikelihoods,
+) -> Result<PerPromptTable, StageError> {
+    let mut frame = table.frame().clone();
+    let text = |name: &str| -> Result<Vec<String>, StageError> {
+        let column = frame.column(name)?.cast(&DataType::String)?;
+        Ok(column.str()?.into_iter().map(|v| v.unwrap_or_default().to_owned()).collect())
+    };
+    let (models, tasks, ids) = (text("model")?, text("task")?, text("input_id")?);
+    let found: Vec<super::likelihood::BaseLikelihood> = (0..frame.height())
+        .map(|row| {
+            values.get(&(models[row].clone(), tasks[row].clone(), ids[row].clone())).copied().unwrap_or_default()
+        })
+        .collect();
+    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    frame.with_column(Column::new("base_nll".into(), found.iter().map(|v| nan(v.nll)).collect::<Vec<f64>>()))?;
+    frame.with_column(Column::new(
+        "base_nll_spread".into(),
+        found.iter().map(|v| nan(v.spread)).collect::<Vec<f64>>(),
+    ))?;
+    Ok(PerPromptTable::from_frame(frame, "the measured per-prompt table")?)
 }
 
 /// The checkpoints' frames stacked; a column some checkpoints lack (a metric scored for

@@ -17,6 +17,7 @@ pub mod curves;
 pub mod diversity_results;
 pub mod homogeneity;
 pub mod label;
+pub mod likelihood;
 pub mod models;
 pub mod qfd;
 pub mod quality;

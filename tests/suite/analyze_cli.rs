@@ -231,6 +231,13 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     let provenance = std::fs::read_to_string(out.join("provenance.json")).unwrap();
     assert!(provenance.contains("run Think-SFT") && provenance.contains("labels Base"), "{provenance}");
 
+    // The base likelihood needs the base's model folder, which this lineage does not name.
+    let mut base_likelihood = args.to_vec();
+    base_likelihood.push("--base-likelihood");
+    let output = divcollapse(&base_likelihood);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("names no `model` folder (pass --base-model DIR)"), "{stderr}");
+
     // A pair naming a checkpoint the lineage lacks is a clear error.
     let mut wrong = args.to_vec();
     let pair = wrong.iter().position(|a| *a == "Think-SFT:Base").unwrap();

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod analyze_cli;
+mod base_likelihood_golden;
 mod bootstrap_coverage;
 mod bootstrap_golden;
 mod chat_and_tokenizer_golden;

@@ -199,6 +199,12 @@ pub const NLI_STREAMS_DIFFER: f64 = 1e-6;
 /// greedy tokens.
 pub const OLMO3_LOGITS: f32 = 1e-4;
 
+/// Absolute error of a mean per-token NLL (nats) under the lab's base checkpoint against
+/// transformers (`tests/golden/base_likelihood/`), both from f32 logits. Measured: 1.4e-7
+/// over 24 outputs (the lab model is small and its logits agree to a few 1e-7); an
+/// off-by-one position or a missing separator changes the NLL by more than 0.1.
+pub const BASE_NLL: f64 = 1e-5;
+
 /// [`OLMO3_LOGITS`] for `divcollapse logits`' JSON output, read back as f64, against the same
 /// transformers logits.
 pub const OLMO3_LOGITS_CLI: f64 = 1e-4;
