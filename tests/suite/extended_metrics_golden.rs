@@ -257,3 +257,32 @@ fn score_writes_the_lexical_columns_the_packages_give_and_reads_them_back() {
         );
     }
 }
+
+#[test]
+fn entailment_classes_equal_an_independent_clustering_with_transformers() {
+    use diversity_collapse::device::Cpu;
+    use diversity_collapse::encoders::roberta::NliModel;
+    use diversity_collapse::metrics::classes::nli_partition;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/golden/nli_classes/expected.json")).unwrap())
+            .unwrap();
+    let max_length = expected["max_length"].as_u64().unwrap() as usize;
+    let mut model =
+        NliModel::<Cpu>::load(&root.join("tests/golden/roberta_nli/model"), max_length, 8, &Default::default())
+            .unwrap();
+    let cases = expected["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 24);
+    for case in cases {
+        let outputs: Vec<String> = serde_json::from_value(case["outputs"].clone()).unwrap();
+        let want: Vec<usize> = serde_json::from_value(case["class_of"].clone()).unwrap();
+        let partition = nli_partition(&outputs, &mut model).unwrap();
+        assert_eq!(partition.class_of, want, "group {} ({})", case["group"], case["name"]);
+        close(
+            Some(partition.semantic_entropy()),
+            &case["semantic_entropy"],
+            tolerance::EXACT_F64,
+            &format!("group {}: semantic entropy", case["group"]),
+        );
+    }
+}
