@@ -48,6 +48,19 @@ impl LabStudy {
         Ok(Self { folder, lineage, table, config, results, figures })
     }
 
+    /// [`LabStudy::load`] from a lineage description and a per-prompt table kept in
+    /// different places (an `analyze` folder holds no `lineage.toml`).
+    pub fn load_parts(lineage_toml: impl AsRef<Path>, per_prompt_csv: impl AsRef<Path>) -> Result<Self> {
+        let per_prompt_csv = per_prompt_csv.as_ref();
+        let folder = per_prompt_csv.parent().unwrap_or(Path::new(".")).to_owned();
+        let lineage = Lineage::from_file(lineage_toml.as_ref())?;
+        let table = read_per_prompt(per_prompt_csv)?;
+        let config = BootstrapConfig::default();
+        let results = run_study(&lineage, &table, config)?;
+        let figures = study_figures(&lineage, &results)?;
+        Ok(Self { folder, lineage, table, config, results, figures })
+    }
+
     /// The study again with other bootstrap settings (same scores).
     pub fn with_bootstrap(&self, config: BootstrapConfig) -> Result<Self> {
         let results = run_study(&self.lineage, &self.table, config)?;
@@ -114,6 +127,104 @@ impl LabStudy {
             "ci_low" => rows.iter().map(|r| r.estimate.low).collect::<Vec<_>>(),
             "ci_high" => rows.iter().map(|r| r.estimate.high).collect::<Vec<_>>(),
         )?)
+    }
+
+    /// Each stage's change of `metrics` on `task`, percent of the parent checkpoint, with
+    /// paired intervals: stages (`checkpoint ← parent`) as rows, metrics as columns.
+    pub fn stage_changes(&self, task: &str, metrics: &[&str]) -> Table {
+        let rows: Vec<&crate::analysis::study::StageChangeRow> = self
+            .results
+            .stage_changes
+            .iter()
+            .filter(|r| r.task == task && metrics.contains(&r.metric.as_str()))
+            .collect();
+        let stage = |r: &crate::analysis::study::StageChangeRow| format!("{} ← {}", r.model, r.parent);
+        let stages = wide::ordered(rows.iter().map(|r| stage(r)).collect::<Vec<_>>().iter().map(String::as_str));
+        let columns: Vec<String> =
+            metrics.iter().filter(|m| rows.iter().any(|r| r.metric == **m)).map(|m| m.to_string()).collect();
+        let cells: Vec<(String, String, String)> =
+            rows.iter().map(|r| (stage(r), r.metric.clone(), cell(&r.change_pct, 1))).collect();
+        Table::new(
+            format!("Change over each stage on {task}, percent of the parent [{}]", self.interval_label()),
+            wide::text("stage", &stages, &columns, &cells),
+        )
+    }
+
+    /// A figure of `curves.csv` (written by `analyze --curves`): `metric` is `pass`,
+    /// `majority` or `classes_emb`; one panel per task and lineage, one line per stage.
+    pub fn curves_figure(&self, curves_csv: impl AsRef<Path>, metric: &str) -> Result<Svg> {
+        let path = curves_csv.as_ref();
+        let frame = read_csv(path)?;
+        let (models, tasks, metrics) = (texts(&frame, "model")?, texts(&frame, "task")?, texts(&frame, "metric")?);
+        let (ks, values) = (floats(&frame, "k")?, floats(&frame, "value")?);
+        let (lows, highs) = (floats(&frame, "ci_low")?, floats(&frame, "ci_high")?);
+        let rows: Vec<usize> = (0..frame.height()).filter(|&i| metrics[i] == metric).collect();
+        let k_max = rows.iter().map(|&i| ks[i] as usize).max().ok_or_else(|| {
+            NotebookError::Argument(format!("{}: no `{metric}` curve (pass, majority, classes_emb)", path.display()))
+        })?;
+        let panel_tasks = wide::ordered(rows.iter().map(|&i| tasks[i].as_str()));
+        let value = |model: &str, task: &str, k: usize| {
+            rows.iter()
+                .find(|&&i| models[i] == model && tasks[i] == task && ks[i] as usize == k)
+                .map(|&i| crate::plot::trajectory::Estimate { value: values[i], low: lows[i], high: highs[i] })
+        };
+        let title = format!("{metric}@k against k; 95% bands over prompts");
+        let figure = crate::analysis::figures::curve_figure(&self.lineage, &panel_tasks, k_max, &title, &value);
+        Ok(Svg::of(&figure.validate()?)?)
+    }
+
+    /// The values of one curve of `curves.csv` on one task at the subset sizes `ks`:
+    /// checkpoints as rows, k as columns, with intervals.
+    pub fn curves_table(&self, curves_csv: impl AsRef<Path>, metric: &str, task: &str, ks: &[usize]) -> Result<Table> {
+        let frame = read_csv(curves_csv.as_ref())?;
+        let (models, tasks, metrics) = (texts(&frame, "model")?, texts(&frame, "task")?, texts(&frame, "metric")?);
+        let (k_values, values) = (floats(&frame, "k")?, floats(&frame, "value")?);
+        let (lows, highs) = (floats(&frame, "ci_low")?, floats(&frame, "ci_high")?);
+        let undefined = Interval::undefined(crate::stats::IntervalMethod::Percentile);
+        let cells: Vec<(String, String, String)> = (0..frame.height())
+            .filter(|&i| metrics[i] == metric && tasks[i] == task && ks.contains(&(k_values[i] as usize)))
+            .map(|i| {
+                let interval = Interval { estimate: values[i], low: lows[i], high: highs[i], ..undefined };
+                (models[i].clone(), format!("k = {}", k_values[i] as usize), cell(&interval, 3))
+            })
+            .collect();
+        let models = self.ordered_models(cells.iter().map(|c| c.0.as_str()));
+        let columns: Vec<String> = ks.iter().map(|k| format!("k = {k}")).collect();
+        Ok(Table::new(
+            format!("{metric}@k on {task} (95% intervals over prompts)"),
+            wide::text("checkpoint", &models, &columns, &cells),
+        ))
+    }
+
+    /// `homogeneity.csv` (written by `analyze --homogeneity`) as a table: cross- and
+    /// within-similarity and the shares of each checkpoint's meaning classes found in the
+    /// other's outputs, with intervals.
+    pub fn homogeneity(csv: impl AsRef<Path>) -> Result<Table> {
+        let frame = read_csv(csv.as_ref())?;
+        let interval = |name: &str, digits: usize| -> Result<Vec<String>> {
+            let (value, low, high) = (
+                floats(&frame, name)?,
+                floats(&frame, &format!("{name}_ci_low"))?,
+                floats(&frame, &format!("{name}_ci_high"))?,
+            );
+            Ok((0..value.len())
+                .map(|i| {
+                    let undefined = Interval::undefined(crate::stats::IntervalMethod::Percentile);
+                    cell(&Interval { estimate: value[i], low: low[i], high: high[i], ..undefined }, digits)
+                })
+                .collect())
+        };
+        let table = df!(
+            "A" => texts(&frame, "model_a")?,
+            "B" => texts(&frame, "model_b")?,
+            "task" => texts(&frame, "task")?,
+            "A×B cosine" => interval("cross_similarity", 3)?,
+            "within A" => interval("within_a", 3)?,
+            "within B" => interval("within_b", 3)?,
+            "A's classes in B" => interval("coverage_a_in_b", 2)?,
+            "B's classes in A" => interval("coverage_b_in_a", 2)?,
+        )?;
+        Ok(Table::new("Homogeneity across checkpoints (means over prompts, 95% intervals)", table))
     }
 
     /// Stage attribution of SBERT diversity, percent of Base, with paired intervals:
@@ -234,6 +345,30 @@ fn figure<F: crate::plot::Figure>(figure: Option<&F>, name: &str) -> Result<Svg>
     let figure =
         figure.ok_or_else(|| NotebookError::Argument(format!("the study has no data for the {name} figure")))?;
     Ok(Svg::of(figure)?)
+}
+
+/// A column as text (empty for nulls).
+fn texts(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let column = frame.column(name)?.cast(&DataType::String)?;
+    Ok(column.str()?.into_iter().map(|v| v.unwrap_or_default().to_owned()).collect())
+}
+
+/// A column as numbers (NaN for nulls).
+fn floats(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    Ok(column.f64()?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// Reads a CSV table of an analysis folder.
+fn read_csv(path: &Path) -> Result<DataFrame> {
+    crate::data::polars_read(|| {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(None)
+            .try_into_reader_with_file_path(Some(path.to_owned()))
+            .and_then(|reader| reader.finish())
+    })
+    .map_err(|e| NotebookError::File { path: path.to_owned(), message: e.to_string() })
 }
 
 /// Reads a `per_prompt.csv` written by `demo` or `analyze` (prompt ids stay text).
