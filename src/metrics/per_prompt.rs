@@ -128,7 +128,10 @@ impl Metric {
 
     /// One of the study's metrics (not an extension of [`super::extended`]).
     pub fn is_study_metric(self) -> bool {
-        (self as usize) < 7
+        matches!(
+            self,
+            Self::Ead | Self::Sbert | Self::Vendi | Self::Nli | Self::Ast | Self::CodeSbert | Self::CodeVendi
+        )
     }
 
     /// Whether the metric reads the sentence embeddings of the outputs.
