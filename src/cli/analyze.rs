@@ -84,14 +84,11 @@ impl ExtendedArgs {
 
     /// The extension metrics and their settings.
     fn parse(&self) -> anyhow::Result<(Vec<Metric>, ExtendedSettings)> {
-        if self.extra_metrics.trim().is_empty() && self.vendi_q.is_none() {
-            if !(-1.0..=1.0).contains(&self.class_threshold) {
-                anyhow::bail!("--class-threshold: {} is not a cosine in [-1, 1]", self.class_threshold);
-            }
-            return Ok((Vec::new(), ExtendedSettings { class_threshold: self.class_threshold, ..Default::default() }));
-        }
-        let list = if self.extra_metrics.trim().is_empty() { "vendi_q" } else { self.extra_metrics.as_str() };
-        let (metrics, settings) = ScoreSettings::parse_extended(list, self.vendi_q.as_deref(), self.class_threshold)?;
+        let listed = match self.extra_metrics.trim() {
+            "" => Vec::new(),
+            list => ScoreSettings::parse_metrics(list)?,
+        };
+        let (metrics, settings) = ScoreSettings::with_extended(listed, self.vendi_q.as_deref(), self.class_threshold)?;
         if let Some(study) = metrics.iter().find(|m| m.is_study_metric()) {
             anyhow::bail!(
                 "--extra-metrics: `{}` is one of the study's metrics, which are always computed",

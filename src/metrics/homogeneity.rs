@@ -16,8 +16,9 @@
 //! as if drawn from one distribution; `coverage_a_in_b = 1` means every distinct answer of A
 //! is also among B's. Coverage uses the threshold `τ` of the class partition.
 
+use super::SmallSetPolicy;
 use super::classes::embedding_partition;
-use super::sbert::EmbeddingSet;
+use super::sbert::{EmbeddingSet, sbert_diversity};
 
 /// The homogeneity of two checkpoints' outputs for one prompt.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,19 +35,9 @@ pub struct Homogeneity {
     pub coverage_b_in_a: f64,
 }
 
-/// Mean pairwise cosine within a set (NaN below two).
+/// Mean pairwise cosine within a set: one minus its SBERT diversity (NaN below two).
 fn within(set: EmbeddingSet<'_>) -> f64 {
-    let m = set.len();
-    if m < 2 {
-        return f64::NAN;
-    }
-    let mut sum = 0.0;
-    for i in 0..m {
-        for j in i + 1..m {
-            sum += set.dot(i, j);
-        }
-    }
-    sum / (m * (m - 1) / 2) as f64
+    1.0 - sbert_diversity(set, SmallSetPolicy::Nan)
 }
 
 /// Share of `from`'s classes (threshold `threshold`) whose first member has a cosine of at

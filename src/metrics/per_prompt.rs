@@ -100,7 +100,28 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// Every metric's name as `--metrics` spells it.
+    /// Every metric, in the order of [`Metric::NAMES`].
+    pub const ALL: [Metric; 17] = [
+        Self::Ead,
+        Self::Sbert,
+        Self::Vendi,
+        Self::Nli,
+        Self::Ast,
+        Self::CodeSbert,
+        Self::CodeVendi,
+        Self::Distinct,
+        Self::NgramVendi,
+        Self::NgramDiversity,
+        Self::SelfBleu,
+        Self::Compression,
+        Self::VendiQ,
+        Self::ClassesEmb,
+        Self::ClassesNli,
+        Self::TraceSbert,
+        Self::TraceEad,
+    ];
+
+    /// Every metric's name as `--metrics` spells it, in the order of [`Metric::ALL`].
     pub const NAMES: [&'static str; 17] = [
         "ead",
         "sbert",
@@ -123,7 +144,8 @@ impl Metric {
 
     /// The name `--metrics` spells.
     pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+        let index = Self::ALL.iter().position(|m| *m == self).expect("every metric is in ALL");
+        Self::NAMES[index]
     }
 
     /// One of the study's metrics (not an extension of [`super::extended`]).
@@ -148,26 +170,12 @@ impl Metric {
 impl std::str::FromStr for Metric {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "ead" => Ok(Self::Ead),
-            "sbert" => Ok(Self::Sbert),
-            "vendi" => Ok(Self::Vendi),
-            "nli" => Ok(Self::Nli),
-            "ast" => Ok(Self::Ast),
-            "code_sbert" => Ok(Self::CodeSbert),
-            "code_vendi" => Ok(Self::CodeVendi),
-            "distinct" => Ok(Self::Distinct),
-            "ngram_vendi" => Ok(Self::NgramVendi),
-            "ngram_diversity" => Ok(Self::NgramDiversity),
-            "self_bleu" => Ok(Self::SelfBleu),
-            "compression" => Ok(Self::Compression),
-            "vendi_q" => Ok(Self::VendiQ),
-            "classes_emb" => Ok(Self::ClassesEmb),
-            "classes_nli" => Ok(Self::ClassesNli),
-            "trace_sbert" => Ok(Self::TraceSbert),
-            "trace_ead" => Ok(Self::TraceEad),
-            other => Err(format!("unknown metric `{other}` ({})", Self::NAMES.join(", "))),
-        }
+        let name = text.trim().to_ascii_lowercase();
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|index| Self::ALL[index])
+            .ok_or_else(|| format!("unknown metric `{name}` ({})", Self::NAMES.join(", ")))
     }
 }
 

@@ -18,27 +18,12 @@ const CLOSE: &str = "</think>";
 /// up to and including the first `</think>`; finally Python-`strip()`. A Think output
 /// truncated before `</think>` keeps its partial reasoning, as in the reference.
 pub fn strip_cot(text: &str) -> String {
-    let mut text = text.to_owned();
-    while text.contains(OPEN) && text.contains(CLOSE) {
-        let start = text.find(OPEN).unwrap_or(0);
-        match text[start..].find(CLOSE) {
-            Some(offset) => {
-                let end = start + offset + CLOSE.len();
-                text.replace_range(start..end, "");
-            }
-            None => break,
-        }
-    }
-    strip_orphan_close(&text)
+    strip_orphan_close(&cut_think_spans(text).0)
 }
 
-/// The reasoning trace of a raw output: the text [`strip_cot`] removes, without its tags.
-///
-/// Every `<think>…</think>` span that `strip_cot` cuts contributes its inside; an orphan
-/// `</think>` (the opening tag was in the prompt) contributes everything before it. Spans
-/// are joined by a newline and the result is Python-`strip()`ped. `None` when `strip_cot`
-/// removes nothing: no trace, or an unclosed `<think>` (which `strip_cot` keeps as the answer).
-pub fn think_trace(text: &str) -> Option<String> {
+/// `_strip_cot`'s loop: while both tags occur, cut from the first `<think>` to the first
+/// `</think>` after it. Returns the text left and the inside of every span cut, in order.
+fn cut_think_spans(text: &str) -> (String, Vec<String>) {
     let mut text = text.to_owned();
     let mut spans = Vec::new();
     while text.contains(OPEN) && text.contains(CLOSE) {
@@ -51,6 +36,17 @@ pub fn think_trace(text: &str) -> Option<String> {
             None => break,
         }
     }
+    (text, spans)
+}
+
+/// The reasoning trace of a raw output: the text [`strip_cot`] removes, without its tags.
+///
+/// Every `<think>…</think>` span that `strip_cot` cuts contributes its inside; an orphan
+/// `</think>` (the opening tag was in the prompt) contributes everything before it. Spans
+/// are joined by a newline and the result is Python-`strip()`ped. `None` when `strip_cot`
+/// removes nothing: no trace, or an unclosed `<think>` (which `strip_cot` keeps as the answer).
+pub fn think_trace(text: &str) -> Option<String> {
+    let (text, mut spans) = cut_think_spans(text);
     if text.contains(CLOSE) && !text.contains(OPEN) {
         spans.push(text[..text.find(CLOSE).unwrap_or(0)].to_owned());
     }

@@ -82,13 +82,7 @@ impl std::str::FromStr for VendiOrder {
 /// `VS_q` of a kernel (`m × m`, row-major, unit diagonal for a similarity kernel):
 /// vendi-score's `score_K(K, q)`.
 pub fn vendi_of_kernel(kernel: &[f64], m: usize, order: VendiOrder) -> f64 {
-    let scale = 1.0 / m as f64;
-    let mut scaled: Vec<f64> = kernel.iter().map(|v| v * scale).collect();
-    let eigenvalues = symmetric_eigenvalues(&mut scaled, m).unwrap_or_else(|| {
-        let matrix = DMatrix::from_row_slice(m, m, &kernel.iter().map(|v| v * scale).collect::<Vec<_>>());
-        matrix.symmetric_eigenvalues().iter().copied().collect()
-    });
-    vendi_of_eigenvalues(&eigenvalues, order)
+    vendi_of_eigenvalues(&scaled_eigenvalues(kernel, m), order)
 }
 
 /// `VS_q` from the eigenvalues of `K / m`.
@@ -145,12 +139,16 @@ pub fn vendi_from_gram(gram: &Gram, variant: VendiVariant, policy: SmallSetPolic
 /// Eigenvalues of `P = G / m` for the Pipeline variant; for the quality-filtered variant
 /// the scale does not matter (it renormalises), so the same values serve both.
 fn kernel_eigenvalues(gram: &Gram) -> Vec<f64> {
-    let m = gram.m;
+    scaled_eigenvalues(&gram.values, gram.m)
+}
+
+/// Eigenvalues of `K / m` for an `m × m` row-major kernel `K`.
+fn scaled_eigenvalues(kernel: &[f64], m: usize) -> Vec<f64> {
     let scale = 1.0 / m as f64;
-    let mut kernel: Vec<f64> = gram.values.iter().map(|v| v * scale).collect();
-    symmetric_eigenvalues(&mut kernel, m).unwrap_or_else(|| {
+    let mut scaled: Vec<f64> = kernel.iter().map(|v| v * scale).collect();
+    symmetric_eigenvalues(&mut scaled, m).unwrap_or_else(|| {
         // QL did not converge (never seen for a finite kernel): the general solver.
-        let matrix = DMatrix::from_row_slice(m, m, &gram.values.iter().map(|v| v * scale).collect::<Vec<_>>());
+        let matrix = DMatrix::from_row_slice(m, m, &kernel.iter().map(|v| v * scale).collect::<Vec<_>>());
         matrix.symmetric_eigenvalues().iter().copied().collect()
     })
 }

@@ -152,6 +152,7 @@ pub fn analyze_lineage<B: Backend>(
     if !settings.homogeneity.is_empty() || settings.curves {
         let encoder = LoadedEncoder::<B>::load(&settings.models.encoder_dir()?, device)?;
         let mut cache = settings.models.embedding_cache.as_ref().map(|p| encoder.open_cache(p)).transpose()?;
+        provenance = provenance.parameter("class_threshold", settings.extended.class_threshold);
         if settings.curves {
             results.curves = super::curves::measure_curves(
                 &lineage,
@@ -161,9 +162,7 @@ pub fn analyze_lineage<B: Backend>(
                 settings.extended.class_threshold,
                 config,
             )?;
-            provenance = provenance
-                .parameter("curves", "pass@k, maj@k, classes_emb@k, sbert@k")
-                .parameter("class_threshold", settings.extended.class_threshold);
+            provenance = provenance.parameter("curves", "pass@k, maj@k, classes_emb@k, sbert@k");
         }
         if !settings.homogeneity.is_empty() {
             results.homogeneity = super::homogeneity::measure_pairs(
@@ -176,9 +175,7 @@ pub fn analyze_lineage<B: Backend>(
                 config,
             )?;
             let pairs: Vec<String> = settings.homogeneity.iter().map(|(a, b)| format!("{a}:{b}")).collect();
-            provenance = provenance
-                .parameter("homogeneity", pairs.join(","))
-                .parameter("class_threshold", settings.extended.class_threshold);
+            provenance = provenance.parameter("homogeneity", pairs.join(","));
         }
     }
     for note in &results.notes {

@@ -93,7 +93,15 @@ impl ScoreSettings {
         vendi_orders: Option<&str>,
         class_threshold: f64,
     ) -> Result<(Vec<Metric>, ExtendedSettings), StageError> {
-        let mut metrics = Self::parse_metrics(list)?;
+        Self::with_extended(Self::parse_metrics(list)?, vendi_orders, class_threshold)
+    }
+
+    /// [`ScoreSettings::parse_extended`] on metrics already parsed (possibly none).
+    pub fn with_extended(
+        mut metrics: Vec<Metric>,
+        vendi_orders: Option<&str>,
+        class_threshold: f64,
+    ) -> Result<(Vec<Metric>, ExtendedSettings), StageError> {
         let mut extended = ExtendedSettings { class_threshold, ..ExtendedSettings::default() };
         if let Some(orders) = vendi_orders {
             extended.vendi_orders = orders
