@@ -90,6 +90,14 @@ pub enum CudaProbeError {
     /// The driver loads but reports no devices.
     #[error("the CUDA driver reports no devices")]
     NoDevices,
+    /// A query about one device failed.
+    #[error("the CUDA driver cannot describe device {index} (CUDA error {status})")]
+    Device {
+        /// The device ordinal.
+        index: usize,
+        /// The CUDA error code.
+        status: i32,
+    },
 }
 
 impl FromStr for DeviceChoice {
@@ -128,36 +136,52 @@ impl DeviceChoice {
     }
 }
 
+/// The CUDA driver library, loaded and initialised.
+struct Driver {
+    library: *mut c_void,
+}
+
+impl Driver {
+    /// Loads `libcuda.so.1` (or `libcuda.so`) and calls `cuInit`.
+    fn load() -> Result<Self, CudaProbeError> {
+        type CuInit = unsafe extern "C" fn(c_uint) -> c_int;
+        let library = ["libcuda.so.1", "libcuda.so"]
+            .iter()
+            .find_map(|name| {
+                let name = CString::new(*name).ok()?;
+                // SAFETY: dlopen with a valid NUL-terminated name; the handle is only used
+                // for dlsym below and intentionally kept open (the driver stays loaded).
+                let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL) };
+                (!handle.is_null()).then_some(handle)
+            })
+            .ok_or_else(|| CudaProbeError::NoDriver { dlerror: dl_error() })?;
+        let driver = Self { library };
+        // SAFETY: `cuInit` has this C signature in every CUDA driver API version.
+        let cu_init: CuInit = unsafe { std::mem::transmute::<*mut c_void, CuInit>(driver.symbol(c"cuInit")?) };
+        // SAFETY: a plain driver API call with a valid argument.
+        let status = unsafe { cu_init(0) };
+        if status != 0 {
+            return Err(CudaProbeError::Init(status));
+        }
+        Ok(driver)
+    }
+
+    /// The address of a driver API function.
+    fn symbol(&self, name: &'static CStr) -> Result<*mut c_void, CudaProbeError> {
+        // SAFETY: valid handle from dlopen and a NUL-terminated symbol name.
+        let pointer = unsafe { libc::dlsym(self.library, name.as_ptr()) };
+        if pointer.is_null() { Err(CudaProbeError::MissingSymbol(name.to_str().unwrap_or("?"))) } else { Ok(pointer) }
+    }
+}
+
 /// Loads the CUDA driver (`libcuda.so.1`), initialises it and returns the number of
 /// devices, without touching burn. Errors say what is missing.
 pub fn probe_cuda() -> Result<usize, CudaProbeError> {
-    type CuInit = unsafe extern "C" fn(c_uint) -> c_int;
     type CuDeviceGetCount = unsafe extern "C" fn(*mut c_int) -> c_int;
-
-    let library = ["libcuda.so.1", "libcuda.so"]
-        .iter()
-        .find_map(|name| {
-            let name = CString::new(*name).ok()?;
-            // SAFETY: dlopen with a valid NUL-terminated name; the handle is only used
-            // for dlsym below and intentionally kept open (the driver stays loaded).
-            let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL) };
-            (!handle.is_null()).then_some(handle)
-        })
-        .ok_or_else(|| CudaProbeError::NoDriver { dlerror: dl_error() })?;
-    let symbol = |name: &'static CStr| -> Result<*mut c_void, CudaProbeError> {
-        // SAFETY: valid handle from dlopen and a NUL-terminated symbol name.
-        let pointer = unsafe { libc::dlsym(library, name.as_ptr()) };
-        if pointer.is_null() { Err(CudaProbeError::MissingSymbol(name.to_str().unwrap_or("?"))) } else { Ok(pointer) }
-    };
-    // SAFETY: the symbols have these C signatures in every CUDA driver API version.
-    let cu_init: CuInit = unsafe { std::mem::transmute::<*mut c_void, CuInit>(symbol(c"cuInit")?) };
+    let driver = Driver::load()?;
+    // SAFETY: the symbol has this C signature in every CUDA driver API version.
     let cu_count: CuDeviceGetCount =
-        unsafe { std::mem::transmute::<*mut c_void, CuDeviceGetCount>(symbol(c"cuDeviceGetCount")?) };
-    // SAFETY: plain driver API calls with valid arguments.
-    let status = unsafe { cu_init(0) };
-    if status != 0 {
-        return Err(CudaProbeError::Init(status));
-    }
+        unsafe { std::mem::transmute::<*mut c_void, CuDeviceGetCount>(driver.symbol(c"cuDeviceGetCount")?) };
     let mut count: c_int = 0;
     // SAFETY: `count` is a valid out-pointer.
     let status = unsafe { cu_count(&mut count) };
@@ -168,6 +192,34 @@ pub fn probe_cuda() -> Result<usize, CudaProbeError> {
         return Err(CudaProbeError::NoDevices);
     }
     Ok(count as usize)
+}
+
+/// The total memory of CUDA device `index` in bytes (`cuDeviceTotalMem_v2`), without
+/// touching burn.
+pub fn cuda_total_memory(index: usize) -> Result<u64, CudaProbeError> {
+    type CuDeviceGet = unsafe extern "C" fn(*mut c_int, c_int) -> c_int;
+    type CuDeviceTotalMem = unsafe extern "C" fn(*mut usize, c_int) -> c_int;
+    let driver = Driver::load()?;
+    // SAFETY: the symbols have these C signatures in every CUDA driver API version since 3.2.
+    let (cu_get, cu_total) = unsafe {
+        (
+            std::mem::transmute::<*mut c_void, CuDeviceGet>(driver.symbol(c"cuDeviceGet")?),
+            std::mem::transmute::<*mut c_void, CuDeviceTotalMem>(driver.symbol(c"cuDeviceTotalMem_v2")?),
+        )
+    };
+    let mut device: c_int = 0;
+    // SAFETY: valid out-pointer; an invalid ordinal is an error code, not UB.
+    let status = unsafe { cu_get(&mut device, index as c_int) };
+    if status != 0 {
+        return Err(CudaProbeError::Device { index, status });
+    }
+    let mut bytes: usize = 0;
+    // SAFETY: valid out-pointer and a device handle from cuDeviceGet.
+    let status = unsafe { cu_total(&mut bytes, device) };
+    if status != 0 {
+        return Err(CudaProbeError::Device { index, status });
+    }
+    Ok(bytes as u64)
 }
 
 fn dl_error() -> String {

@@ -26,8 +26,9 @@
 //! | [`device`] | backend and device selection (CPU, CUDA) |
 //! | [`assets`] | where the fetched models, tokenizer and task data live |
 //! | [`cli`] | the `divcollapse` command line |
+//! | [`openai`] | one client of OpenAI-compatible servers (the judges, generation on vLLM and others) |
 //! | [`provenance`] | what produced an output: hashes, versions, parameters |
-//! | [`weights`] | reading safetensors checkpoints (single or sharded) strictly |
+//! | [`weights`] | reading safetensors checkpoints (single or sharded) strictly, memory-mapped, tensor by tensor |
 
 pub mod analysis;
 pub mod assets;
@@ -41,6 +42,7 @@ pub mod lab;
 pub mod metrics;
 pub mod notebook;
 pub mod olmo3;
+pub mod openai;
 pub mod pipeline;
 pub mod plot;
 pub mod provenance;

@@ -29,6 +29,10 @@ pub(crate) struct CorrectnessArgs {
     /// Labels file (JSONL, one line per prompt).
     #[arg(long)]
     out: PathBuf,
+    /// Label only slice I of N of the prompts (by a hash of each document's id); join the
+    /// slices' labels files with `divcollapse merge`.
+    #[arg(long)]
+    shard: Option<crate::pipeline::shard::Shard>,
     /// Programs run at once (code tasks).
     #[arg(long, default_value_t = std::thread::available_parallelism().map_or(2, |n| n.get()))]
     workers: usize,
@@ -54,6 +58,7 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         data: args.data.clone(),
         workers: args.workers,
         timeout: args.timeout.map_or(args.mode.default_timeout(), Duration::from_secs),
+        shard: args.shard,
     };
     let summary = label_run(&args.task, &args.generations, &settings, &args.out, &mut super::Bars::default())?;
     for line in summary.lines() {

@@ -6,9 +6,10 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use super::qfd::{provenance_path, write_json};
-use crate::judge::client::{ApiKey, RunOptions};
+use crate::judge::client::RunOptions;
 use crate::judge::prepare::{JudgeInputs, PrepareOptions};
 use crate::judge::{JudgeKind, STUDY_JUDGE_MODEL, batch, client, prepare, score};
+use crate::openai::{ApiKey, ServerOptions};
 use crate::provenance::{Provenance, sha256_file};
 
 #[derive(Debug, Subcommand)]
@@ -123,13 +124,15 @@ fn run_prepare(args: &PrepareArgs) -> anyhow::Result<()> {
 
 fn run_run(args: &RunArgs) -> anyhow::Result<()> {
     let options = RunOptions {
-        base_url: args.base_url.clone(),
+        server: ServerOptions {
+            base_url: args.base_url.clone(),
+            timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+            max_retries: args.max_retries,
+            initial_backoff: Duration::from_secs(1),
+            api_key: ApiKey::from_env(),
+        },
         model: args.model.clone(),
         concurrency: args.concurrency,
-        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
-        max_retries: args.max_retries,
-        initial_backoff: Duration::from_secs(1),
-        api_key: ApiKey::new(std::env::var("OPENAI_API_KEY").ok()),
     };
     let report = client::run(&args.batch, &args.out, &options, &mut super::Bars::default())?;
     println!("{}", serde_json::to_string(&report)?);

@@ -1,5 +1,7 @@
-//! `divcollapse logits --model DIR --ids 1,2,3 [--device cpu] --format json`: one forward
-//! pass over the whole sequence, logits at every position as JSON on stdout.
+//! `divcollapse logits --model DIR --ids 1,2,3 [--device cpu] [--dtype auto|f32|bf16]
+//! --format json`: one forward pass over the whole sequence, logits at every position as
+//! JSON on stdout. The weights stay in the checkpoint's dtype unless `--dtype` says
+//! otherwise.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,7 +12,18 @@ use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 use clap::{Args, ValueEnum};
 
 use crate::device::DeviceChoice;
-use crate::olmo3::load_olmo3;
+use crate::olmo3::load_olmo3_as;
+
+/// The dtype the weights are held and computed in.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DtypeChoice {
+    /// The checkpoint's own (bf16 stays bf16; f32 for mixed dtypes).
+    Auto,
+    /// f32.
+    F32,
+    /// bf16.
+    Bf16,
+}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum Format {
@@ -32,6 +45,9 @@ pub(crate) struct LogitsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
+    /// Weights' dtype on the device.
+    #[arg(long, value_enum, default_value = "auto")]
+    dtype: DtypeChoice,
 }
 
 pub(crate) fn run(args: &LogitsArgs) -> anyhow::Result<()> {
@@ -57,8 +73,13 @@ fn parse_ids(text: &str) -> anyhow::Result<Vec<i64>> {
 }
 
 fn print_logits<B: Backend>(args: &LogitsArgs, ids: &[i64], device: &B::Device) -> anyhow::Result<()> {
-    let model = load_olmo3::<B>(&args.model, device, FloatDType::F32)
-        .with_context(|| format!("loading {}", args.model.display()))?;
+    let dtype = match args.dtype {
+        DtypeChoice::Auto => None,
+        DtypeChoice::F32 => Some(FloatDType::F32),
+        DtypeChoice::Bf16 => Some(FloatDType::BF16),
+    };
+    let model =
+        load_olmo3_as::<B>(&args.model, device, dtype).with_context(|| format!("loading {}", args.model.display()))?;
     let vocab = model.config.vocab_size;
     if let Some(bad) = ids.iter().find(|&&id| id as usize >= vocab) {
         bail!("--ids: token id {bad} is outside the vocabulary (size {vocab})");

@@ -35,6 +35,7 @@ mod info;
 mod judge;
 mod lab;
 mod logits;
+mod merge;
 mod olmo3_check;
 mod paper;
 mod qfd;
@@ -67,6 +68,9 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Sample K outputs per prompt from an Olmo 3 checkpoint into a resumable run file.
     Generate(generate::GenerateArgs),
+    /// Join the run files, labels files or score tables of a sharded study's slices
+    /// (`--shard I/N`) into one file.
+    Merge(merge::MergeArgs),
     /// Score a generation file with the diversity metrics (per-prompt table + summary).
     Score(score::ScoreArgs),
     /// Logits of one forward pass of an Olmo 3 checkpoint over a token sequence.
@@ -204,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Paper { command } => paper::run(&command),
         Command::Embed(args) => embed::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Score(args) => score::run(&args),
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),

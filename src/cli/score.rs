@@ -49,6 +49,10 @@ pub(crate) struct ScoreArgs {
     /// Model name written in every row (default: the file's stem).
     #[arg(long)]
     model_name: Option<String>,
+    /// Score only slice I of N of the prompts (by a hash of each prompt's id; rows equal
+    /// an unsharded run's); join the slices' tables with `divcollapse merge`.
+    #[arg(long)]
+    shard: Option<crate::pipeline::shard::Shard>,
     /// Per-prompt table: .parquet, .csv or .jsonl.
     #[arg(long)]
     out: PathBuf,
@@ -89,6 +93,7 @@ pub(crate) fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         nli_across: args.nli_across,
         extended,
         on: args.on.parse().map_err(|e| anyhow::anyhow!("--on: {e}"))?,
+        shard: args.shard,
     };
     let models = ModelSettings {
         encoder: args.encoder.clone(),

@@ -10,7 +10,8 @@ use super::analyze::{ExtendedArgs, ModelArgs};
 use crate::device::DeviceChoice;
 use crate::pipeline::analyze::AnalyzeSettings;
 use crate::pipeline::label::{CheckMode, LabelSettings};
-use crate::pipeline::study::{StudySettings, run_study};
+use crate::pipeline::shard::Shard;
+use crate::pipeline::study::{StudySettings, run_study, sample_study_shard};
 
 #[derive(Debug, Args)]
 pub(crate) struct StudyArgs {
@@ -34,6 +35,11 @@ pub(crate) struct StudyArgs {
     /// corrected mode, as `correctness`).
     #[arg(long)]
     timeout: Option<u64>,
+    /// Only sample slice I of N of every task's prompts into OUT/runs/ (nothing else
+    /// runs); merge the slices' runs/ folders with `divcollapse merge` into the study's,
+    /// then run `study` there.
+    #[arg(long)]
+    shard: Option<Shard>,
 }
 
 impl StudyArgs {
@@ -59,6 +65,21 @@ impl StudyArgs {
 
 pub(crate) fn run(args: &StudyArgs) -> anyhow::Result<()> {
     let device: DeviceChoice = args.models.device.parse()?;
+    if let Some(shard) = args.shard {
+        let stages = with_backend!(device, |B, dev| sample_study_shard::<B>(
+            &args.lineage,
+            &args.out,
+            shard,
+            &dev,
+            &mut super::Bars::default()
+        ))?;
+        for record in &stages {
+            let task = record.task.as_deref().unwrap_or_default();
+            eprintln!("{} {} {task}: {}", record.stage, record.checkpoint, record.reason);
+        }
+        println!("{}", args.out.join("runs").display());
+        return Ok(());
+    }
     let settings = args.settings()?;
     let report = with_backend!(device, |B, dev| run_study::<B>(
         &args.lineage,

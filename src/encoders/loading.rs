@@ -10,7 +10,7 @@ use burn::tensor::{FloatDType, Tensor};
 
 use std::collections::BTreeMap;
 
-use super::layers::{EncoderLayer, LayerNorm, linear};
+use super::layers::{EncoderLayer, LayerNorm};
 use crate::weights::{HostTensors, WeightsError};
 
 /// Errors loading an encoder.
@@ -82,8 +82,8 @@ impl<B: Backend> DeviceTensors<'_, B> {
 
     /// `{prefix}.weight` (PyTorch `[out, in]`) and `{prefix}.bias` as a linear layer.
     pub(crate) fn linear(&mut self, prefix: &str) -> Linear<B> {
-        let weight = self.matrix(&format!("{prefix}.weight"));
-        linear(weight, Some(self.vector(&format!("{prefix}.bias"))))
+        let bias = self.vector(&format!("{prefix}.bias"));
+        self.tensors.take_linear(&format!("{prefix}.weight"), self.device, FloatDType::F32, Some(bias))
     }
 
     /// `{prefix}.weight` and `{prefix}.bias` as a LayerNorm.

@@ -226,3 +226,31 @@ pub fn suppress_thinking(prompt: &str) -> String {
     let stripped = crate::pycompat::py_rstrip(prompt);
     if stripped.ends_with("<think>") { format!("{stripped}\n</think>\n") } else { stripped.to_owned() }
 }
+
+/// How one checkpoint's prompts become model input: its chat template (with the
+/// tokenizer's end token) and the think suppression, or the raw prompt when it has no
+/// template. Shared by the local engine and the server backends, so prompts are
+/// identical across them.
+#[derive(Debug, Clone)]
+pub struct PromptFormat {
+    /// The chat template (`None`: raw prompts, as for base models).
+    pub template: Option<ChatTemplate>,
+    /// The `eos_token` the template sees (`<|endoftext|>` when the tokenizer has it).
+    eos_token: &'static str,
+}
+
+impl PromptFormat {
+    /// The format of a checkpoint with `template` whose tokenizer has `<|endoftext|>`
+    /// (or not).
+    pub fn new(template: Option<ChatTemplate>, has_endoftext: bool) -> Self {
+        Self { template, eos_token: if has_endoftext { "<|endoftext|>" } else { "" } }
+    }
+
+    /// The text given to the model for a raw task prompt: the template's rendering of one
+    /// user message with the generation prompt, think-suppressed when `no_think`.
+    pub fn format(&self, prompt: &str, no_think: bool) -> Result<String, ChatTemplateError> {
+        let Some(template) = &self.template else { return Ok(prompt.to_owned()) };
+        let rendered = template.render(&[ChatMessage::user(prompt)], true, self.eos_token, "<|pad|>")?;
+        Ok(if no_think { suppress_thinking(&rendered) } else { rendered })
+    }
+}

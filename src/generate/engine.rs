@@ -11,7 +11,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{FloatDType, Int, Tensor, TensorData};
 use rayon::prelude::*;
 
-use super::chat::{ChatMessage, ChatTemplate, ChatTemplateError, suppress_thinking};
+use super::chat::{ChatTemplate, ChatTemplateError, PromptFormat};
 use super::sampling::{SampleStream, SamplingParams, sample_token};
 use super::tokenizer::{TextTokenizer, TokenizerError};
 use crate::metrics::text::strip_cot;
@@ -36,6 +36,40 @@ pub struct GenerationSettings {
     pub stop_sequences: Vec<String>,
     /// The task name (part of every sample's random stream).
     pub task: String,
+}
+
+/// The dtype the local engine holds its weights and computes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineDtype {
+    /// f32 (the default: the lab's results and the CPU runs).
+    #[default]
+    F32,
+    /// bf16: half the memory of weights and KV cache (GPUs).
+    Bf16,
+}
+
+impl EngineDtype {
+    /// Whether it is the default, f32.
+    pub fn is_f32(&self) -> bool {
+        *self == Self::F32
+    }
+
+    /// burn's dtype.
+    pub fn float(self) -> FloatDType {
+        match self {
+            Self::F32 => FloatDType::F32,
+            Self::Bf16 => FloatDType::BF16,
+        }
+    }
+
+    /// Bytes per element.
+    pub fn bytes(self) -> u64 {
+        match self {
+            Self::F32 => 4,
+            Self::Bf16 => 2,
+        }
+    }
 }
 
 /// Why a sample ended.
@@ -113,8 +147,8 @@ pub struct Generator<B: Backend> {
     pub model: Olmo3ForCausalLM<B>,
     /// The tokenizer.
     pub tokenizer: TextTokenizer,
-    /// The chat template (`None`: raw prompts, as for base models).
-    pub template: Option<ChatTemplate>,
+    /// How prompts are formatted.
+    pub format: PromptFormat,
     /// Token ids that end a sample.
     pub stop_ids: Vec<u32>,
     /// The device.
@@ -130,23 +164,14 @@ impl<B: Backend> Generator<B> {
         template: Option<ChatTemplate>,
         device: B::Device,
     ) -> Self {
-        let mut stop_ids = model.config.eos_token_ids.clone();
-        for token in ["<|im_end|>", "<|endoftext|>"] {
-            if let Some(id) = tokenizer.token_id(token)
-                && !stop_ids.contains(&id)
-            {
-                stop_ids.push(id);
-            }
-        }
-        Self { model, tokenizer, template, stop_ids, device }
+        let stop_ids = stop_token_ids(&model.config.eos_token_ids, &tokenizer);
+        let format = PromptFormat::new(template, tokenizer.token_id("<|endoftext|>").is_some());
+        Self { model, tokenizer, format, stop_ids, device }
     }
 
     /// The text given to the model for a raw task prompt.
     pub fn format_prompt(&self, prompt: &str, no_think: bool) -> Result<String, GenerationError> {
-        let Some(template) = &self.template else { return Ok(prompt.to_owned()) };
-        let eos = self.tokenizer.token_id("<|endoftext|>").map_or("", |_| "<|endoftext|>");
-        let rendered = template.render(&[ChatMessage::user(prompt)], true, eos, "<|pad|>")?;
-        Ok(if no_think { suppress_thinking(&rendered) } else { rendered })
+        Ok(self.format.format(prompt, no_think)?)
     }
 
     /// Generates `settings.k` samples for one prompt.
@@ -242,6 +267,20 @@ impl<B: Backend> Generator<B> {
         let outputs = texts.iter().map(|t| strip_cot(t)).collect();
         Ok(PromptSamples { model_input, raw_outputs: texts, outputs, finish_reasons, n_tokens })
     }
+}
+
+/// The token ids that end a sample: the config's `eos_token_id`s plus `<|im_end|>` and
+/// `<|endoftext|>` when the tokenizer has them.
+pub fn stop_token_ids(eos_token_ids: &[u32], tokenizer: &TextTokenizer) -> Vec<u32> {
+    let mut stop_ids = eos_token_ids.to_vec();
+    for token in ["<|im_end|>", "<|endoftext|>"] {
+        if let Some(id) = tokenizer.token_id(token)
+            && !stop_ids.contains(&id)
+        {
+            stop_ids.push(id);
+        }
+    }
+    stop_ids
 }
 
 /// Draws the next token of every active sample, in parallel: row `r` of `logits` belongs

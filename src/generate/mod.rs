@@ -9,10 +9,13 @@
 //!
 //! * [`engine`]: K samples per prompt: prefill once, repeat the cache, decode together.
 //!
+//! * [`remote`]: the same K samples through an OpenAI-compatible server.
+//!
 //! * [`runfile`]: one JSONL line per prompt with provenance; resumable after a crash.
 
 pub mod chat;
 pub mod engine;
+pub mod remote;
 pub mod runfile;
 pub mod sampling;
 pub mod tokenizer;

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::engine::FinishReason;
+use super::engine::{EngineDtype, FinishReason};
+use super::remote::{SamplesPerRequest, ServerApi};
 use super::sampling::SamplingParams;
 
 /// What produced a run (identical on every line of a run file).
@@ -47,6 +48,46 @@ pub struct RunMeta {
     pub no_think: bool,
     /// Stop sequences.
     pub stop_sequences: Vec<String>,
+    /// The local engine's dtype (absent: f32).
+    #[serde(default, skip_serializing_if = "EngineDtype::is_f32")]
+    pub dtype: EngineDtype,
+    /// The slice of the prompts this file holds (absent: all of them, or a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::pipeline::shard::Shard>,
+    /// The server that sampled the run (absent: the local engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerMeta>,
+}
+
+/// What sampled a run through an OpenAI-compatible server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerMeta {
+    /// Always `openai` (the protocol).
+    pub backend: String,
+    /// Completions (prompt rendered here) or chat (the server's template).
+    pub api: ServerApi,
+    /// The model name sent with every request.
+    pub served_model: String,
+    /// How the K samples were spread over requests.
+    pub samples_per_request: SamplesPerRequest,
+    /// Server-specific fields added to every request.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra_body: serde_json::Map<String, serde_json::Value>,
+    /// What the server said about itself when the run (or this part of it) began; not
+    /// compared on resume, so a run can move to another replica of the same model.
+    pub reported: ServerReport,
+}
+
+/// What a server reported about itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerReport {
+    /// The API root, without credentials or query.
+    pub base_url: String,
+    /// The served model's entry of `GET /models` (vLLM's `root` names the weights' path
+    /// or repository, `owned_by` the engine).
+    pub model_entry: Option<serde_json::Value>,
+    /// The server's version (`GET /version`, vLLM and SGLang).
+    pub version: Option<String>,
 }
 
 /// One prompt's line.
@@ -122,22 +163,33 @@ pub struct RunFile {
     done: HashSet<String>,
 }
 
-fn differing_fields(a: &RunMeta, b: &RunMeta) -> String {
-    let (a, b) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
-    let fields: Vec<String> = a
-        .as_object()
-        .map(|m| {
-            m.keys().filter(|k| k.as_str() != "model_path" && a.get(k.as_str()) != b.get(k.as_str())).cloned().collect()
-        })
-        .unwrap_or_default();
-    fields.join(", ")
-}
-
 impl RunMeta {
+    /// The fields compared on resume: all but the folder's spelling (`model_path`) and
+    /// what a server reported about itself.
+    fn compared(&self) -> RunMeta {
+        let mut meta = self.clone();
+        meta.model_path.clear();
+        if let Some(server) = &mut meta.server {
+            server.reported = ServerReport::default();
+        }
+        meta
+    }
+
     /// Whether two records come from the same run settings: every field but the
-    /// folder's spelling (`model_path`).
+    /// folder's spelling (`model_path`) and a server's report about itself.
     pub fn same_run(&self, other: &RunMeta) -> bool {
-        Self { model_path: other.model_path.clone(), ..self.clone() } == *other
+        self.compared() == other.compared()
+    }
+
+    /// The names of the compared fields in which two records differ, comma-separated.
+    pub fn differing_fields(&self, other: &RunMeta) -> String {
+        let (a, b) = (self.compared(), other.compared());
+        let (a, b) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
+        let keys: std::collections::BTreeSet<&String> =
+            [&a, &b].iter().filter_map(|v| v.as_object()).flat_map(|m| m.keys()).collect();
+        let fields: Vec<&str> =
+            keys.into_iter().filter(|k| a.get(k.as_str()) != b.get(k.as_str())).map(String::as_str).collect();
+        fields.join(", ")
     }
 }
 
@@ -166,7 +218,7 @@ impl RunFile {
                 match parsed {
                     Ok(record) if complete => {
                         if !record.meta.same_run(meta) {
-                            let fields = differing_fields(&record.meta, meta);
+                            let fields = record.meta.differing_fields(meta);
                             return Err(RunFileError::OtherRun { path: path.to_owned(), line, fields });
                         }
                         done.insert(record.input_id);

@@ -65,16 +65,31 @@ pub struct SampleStream {
     rng: ChaCha20Rng,
 }
 
+/// The 32-byte key of sample `sample_index` of prompt `input_id` of `task` under `seed`:
+/// SHA-256 over the four parts, each preceded by its length (u64, little-endian), so
+/// that different splits of the same characters differ.
+fn sample_key(seed: u64, task: &str, input_id: &str, sample_index: usize) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in [seed.to_string(), task.to_owned(), input_id.to_owned(), sample_index.to_string()] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+/// The seed a server is sent for one sample: the first four bytes of its key
+/// ([`SampleStream::new`]'s), little-endian, as a non-negative 31-bit integer, the range
+/// every server accepts (vLLM takes an i64, llama.cpp a u32).
+pub fn server_seed(seed: u64, task: &str, input_id: &str, sample_index: usize) -> u32 {
+    let key = sample_key(seed, task, input_id, sample_index);
+    u32::from_le_bytes([key[0], key[1], key[2], key[3]]) & 0x7fff_ffff
+}
+
 impl SampleStream {
-    /// The stream of sample `sample_index` of prompt `input_id` of `task` under `seed`.
+    /// The stream of sample `sample_index` of prompt `input_id` of `task` under `seed`:
+    /// ChaCha20 seeded with the sample's key.
     pub fn new(seed: u64, task: &str, input_id: &str, sample_index: usize) -> Self {
-        let mut hasher = Sha256::new();
-        // Lengths are included so that different splits of the same characters differ.
-        for part in [seed.to_string(), task.to_owned(), input_id.to_owned(), sample_index.to_string()] {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
-        Self { rng: ChaCha20Rng::from_seed(hasher.finalize().into()) }
+        Self { rng: ChaCha20Rng::from_seed(sample_key(seed, task, input_id, sample_index)) }
     }
 
     /// One uniform draw in [0, 1).

@@ -15,6 +15,7 @@ use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
 
 use super::config::{LayerType, Olmo3Config};
+use super::memory::FIRST_FULL_SLOTS;
 
 /// Keys and values of one layer: `[batch, kv_heads, slots, head_dim]`, with the token
 /// position held in each slot (`None` for a ring slot not written yet).
@@ -57,6 +58,20 @@ impl<B: Backend> KvCache<B> {
             })
             .collect();
         Self { layers, seen: 0 }
+    }
+
+    /// Bytes of the cached keys and values as allocated (spare slots included).
+    pub fn allocated_bytes(&self) -> u64 {
+        self.layers
+            .iter()
+            .filter_map(|layer| match layer {
+                LayerCache::Full(state) | LayerCache::Ring { state, .. } => state.as_ref(),
+            })
+            .map(|s| {
+                let bytes = |t: &Tensor<B, 4>| (t.shape().num_elements() * t.dtype().size()) as u64;
+                bytes(&s.keys) + bytes(&s.values)
+            })
+            .sum()
     }
 
     /// Number of tokens processed so far (the position of the next token).
@@ -144,9 +159,6 @@ impl<B: Backend> KvCache<B> {
         }
     }
 }
-
-/// The initial number of slots of a full-attention buffer (it then doubles as needed).
-const FIRST_FULL_SLOTS: usize = 64;
 
 /// Appends `count` new keys and values (`[batch, kv_heads, count, d]`) to a
 /// full-attention buffer, in place: the buffer (taken out of `state` so that its tensors

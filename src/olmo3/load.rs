@@ -11,8 +11,8 @@ use std::path::Path;
 
 use burn::module::Param;
 use burn::nn::Embedding;
+use burn::tensor::FloatDType;
 use burn::tensor::backend::Backend;
-use burn::tensor::{FloatDType, Tensor};
 
 use super::config::{ConfigError, Olmo3Config};
 use super::model::{Olmo3Attention, Olmo3DecoderLayer, Olmo3ForCausalLM, Olmo3Mlp, Olmo3Model, Olmo3RmsNorm};
@@ -37,15 +37,28 @@ fn ignorable(name: &str) -> bool {
 }
 
 /// Loads `folder` (a Hugging Face Olmo 3 checkpoint) onto `device`, with weights in
-/// `dtype` (f32 on CPU; bf16 or f32 on CUDA).
+/// `dtype` (f32 on CPU; bf16 or f32 on CUDA). The files are memory-mapped and each tensor
+/// goes to the device as it is converted, so the host never holds the whole checkpoint
+/// (see [`crate::weights`]).
 pub fn load_olmo3<B: Backend>(
     folder: &Path,
     device: &B::Device,
     dtype: FloatDType,
 ) -> Result<Olmo3ForCausalLM<B>, LoadError> {
+    load_olmo3_as(folder, device, Some(dtype))
+}
+
+/// [`load_olmo3`] in `dtype`, or (`None`) in the checkpoint's own dtype when all its
+/// tensors share one of f32, bf16 and f16 (f32 otherwise).
+pub fn load_olmo3_as<B: Backend>(
+    folder: &Path,
+    device: &B::Device,
+    dtype: Option<FloatDType>,
+) -> Result<Olmo3ForCausalLM<B>, LoadError> {
     let config = Olmo3Config::from_file(&folder.join("config.json"))?;
     let tensors = HostTensors::read_folder(folder, ignorable)?;
     tensors.check(folder, &expected_tensors(&config))?;
+    let dtype = dtype.or_else(|| tensors.stored_dtype()).unwrap_or(FloatDType::F32);
     Ok(assemble(config, tensors, device, dtype))
 }
 
@@ -58,13 +71,14 @@ pub(crate) fn assemble<B: Backend>(
     device: &B::Device,
     dtype: FloatDType,
 ) -> Olmo3ForCausalLM<B> {
-    let mut tensor = |name: &str| -> Tensor<B, 2> { tensors.take::<B, 2>(name, device, dtype) };
-    let linear = |weight: Tensor<B, 2>| linear(weight, None);
-    let embed = tensor(EMBED_TOKENS);
-    let lm_head = if config.tie_word_embeddings { embed.clone() } else { tensor(LM_HEAD) };
+    let embed = tensors.take::<B, 2>(EMBED_TOKENS, device, dtype);
+    let lm_head = match config.tie_word_embeddings {
+        true => linear(embed.clone(), None),
+        false => tensors.take_linear(LM_HEAD, device, dtype, None),
+    };
     let mut layer_weights = Vec::with_capacity(config.num_hidden_layers);
     for i in 0..config.num_hidden_layers {
-        let mut take = |t: LayerTensor| linear(tensor(&t.name(i)));
+        let mut take = |t: LayerTensor| tensors.take_linear(&t.name(i), device, dtype, None);
         layer_weights.push((
             take(LayerTensor::QProj),
             take(LayerTensor::KProj),
@@ -103,7 +117,7 @@ pub(crate) fn assemble<B: Backend>(
     let rope = Olmo3ForCausalLM::<B>::rope_tables(&config);
     Olmo3ForCausalLM {
         model: Olmo3Model { embed_tokens: Embedding { weight: Param::from_tensor(embed) }, layers, norm },
-        lm_head: linear(lm_head),
+        lm_head,
         config,
         rope,
     }

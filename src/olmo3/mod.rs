@@ -11,6 +11,7 @@
 //! * [`cache`]: the KV cache (growing for full layers, a ring for sliding layers).
 //! * [`names`]: the Hugging Face name and shape of every tensor, listed once.
 //! * [`load`]: strict safetensors loading, single file or sharded.
+//! * [`memory`]: the device memory a generation needs (weights plus KV cache).
 //! * [`save`]: random initialisation and saving to safetensors (the lineage lab).
 //! * [`check`]: the golden fixtures and a decode benchmark on any backend (GPU check).
 
@@ -18,6 +19,7 @@ pub mod cache;
 pub mod check;
 pub mod config;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod names;
 pub mod rope;
@@ -25,5 +27,5 @@ pub mod save;
 
 pub use cache::KvCache;
 pub use config::{LayerType, Olmo3Config};
-pub use load::{LoadError, load_olmo3};
+pub use load::{LoadError, load_olmo3, load_olmo3_as};
 pub use model::Olmo3ForCausalLM;

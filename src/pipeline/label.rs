@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::shard::Shard;
 use super::{Progress, StageError};
 use crate::data::GenerationSource;
 use crate::data::generations::GenerationRecord;
@@ -86,6 +87,8 @@ pub struct LabelSettings {
     /// Wall-clock and CPU limit per program (code tasks; by default the mode's,
     /// [`CheckMode::default_timeout`]).
     pub timeout: Duration,
+    /// Label only this slice of the prompts (by the linked document's id).
+    pub shard: Option<Shard>,
 }
 
 impl Default for LabelSettings {
@@ -95,6 +98,7 @@ impl Default for LabelSettings {
             data: None,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             timeout: CheckMode::Paper.default_timeout(),
+            shard: None,
         }
     }
 }
@@ -202,6 +206,11 @@ pub fn label_run(
             summary.unlinked += 1;
             continue;
         };
+        if let Some(shard) = settings.shard
+            && !shard.contains(&document.input_id)
+        {
+            continue;
+        }
         let Some(checked) = checker.check(&document, &record.outputs, corrected)? else {
             summary.uncheckable += 1;
             continue;

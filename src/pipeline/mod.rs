@@ -4,13 +4,16 @@
 //!
 //! | stage | function | reads | writes |
 //! |---|---|---|---|
-//! | sample | [`sample::sample_run`] | a model folder and a [`sample::PromptSet`] | a run file ([`crate::generate::runfile`]) |
+//! | sample | [`sample::sample_run`] (local engine), [`sample::sample_run_on_server`] (an OpenAI-compatible server) | a model folder and a [`sample::PromptSet`] | a run file ([`crate::generate::runfile`]) |
 //! | score | [`score::score_run`] | a run file (or any generation file) | a per-prompt scores table ([`crate::metrics::per_prompt`]) |
 //! | label | [`label::label_run`] | a run file and a task | a labels file ([`crate::data::labels`]) |
 //! | analyse | [`analyze::analyze_lineage`] | a lineage of runs, scores and labels | per-prompt frame, statistics, tables, report, figures |
 //!
 //! [`study::run_study`] chains the four over a lineage description, running only the
 //! stages whose inputs changed.
+//!
+//! Sample, score and label take a [`shard::Shard`] (`--shard I/N`): each of N machines
+//! runs a slice of the prompts, and [`merge::merge_files`] joins the slices' files.
 
 pub mod analyze;
 pub mod curves;
@@ -18,11 +21,13 @@ pub mod diversity_results;
 pub mod homogeneity;
 pub mod label;
 pub mod likelihood;
+pub mod merge;
 pub mod models;
 pub mod qfd;
 pub mod quality;
 pub mod sample;
 pub mod score;
+pub mod shard;
 pub mod study;
 
 use std::path::{Path, PathBuf};

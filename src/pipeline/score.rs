@@ -24,6 +24,7 @@ use burn::tensor::backend::Backend;
 
 use super::diversity_results::{AcrossInputTasks, TaskStreams};
 use super::models::{LoadedEncoder, ModelSettings, load_nli};
+use super::shard::Shard;
 use super::{Progress, StageError, hash_file};
 use crate::data::generations::ScoredText;
 use crate::data::{GenerationSource, atomic};
@@ -54,6 +55,9 @@ pub struct ScoreSettings {
     pub extended: ExtendedSettings,
     /// Whether the metrics read the answers or the reasoning traces.
     pub on: ScoredText,
+    /// Score only this slice of the prompts; NLI's pair stream still runs through the
+    /// other prompts, so each row equals the row of an unsharded run.
+    pub shard: Option<Shard>,
 }
 
 impl ScoreSettings {
@@ -67,6 +71,7 @@ impl ScoreSettings {
             nli_across: false,
             extended: ExtendedSettings::default(),
             on: ScoredText::Answer,
+            shard: None,
         }
     }
 
@@ -236,6 +241,13 @@ pub fn score_with<B: Backend>(
             "--nli-across scores the across-input sets of --diversity-results: it needs --metrics nli and --diversity-results FILE".into(),
         ));
     }
+    if settings.shard.is_some() && outputs.diversity_results.is_some() {
+        return Err(StageError::Invalid(
+            "--diversity-results needs every prompt (its across-input sets span the file); it cannot be written \
+             with --shard: merge the shards' run files and score the merged file"
+                .into(),
+        ));
+    }
     if settings.on == ScoredText::Trace && outputs.diversity_results.is_some() {
         return Err(StageError::Invalid(
             "--diversity-results describes the answers the reference scores; it cannot be written with --on trace"
@@ -329,6 +341,7 @@ fn score_records<B: Backend>(
         "vendi_orders": settings.extended.vendi_orders.iter().map(|o| o.column()).collect::<Vec<_>>(),
         "class_threshold": settings.extended.class_threshold,
         "on": settings.on,
+        "shard": settings.shard,
     });
     let journal_file = journal_path(&outputs.table);
     let (mut journal, resume) = ScoreJournal::open(&journal_file, &journal_key)?;
@@ -341,8 +354,19 @@ fn score_records<B: Backend>(
     let mut reader = GenerationSource::open(generations, settings.skip_bad_lines)?;
     progress.start(&format!("scoring {}", settings.model_name), None);
     let mut rows = Vec::new();
-    for (index, record) in reader.by_ref().enumerate() {
+    let mut index = 0;
+    for record in reader.by_ref() {
         let record = record?;
+        if let Some(shard) = settings.shard
+            && !shard.contains(&record.input_id)
+        {
+            // Another slice's prompt: its NLI pairs are drawn (and dropped) all the same.
+            if let Some(streams) = &mut nli_streams {
+                streams.enter(&record.task, &mut scorer.sampler);
+            }
+            scorer.skip(&record);
+            continue;
+        }
         let location = format!("{}:{}", generations.display(), record.line);
         let record = match settings.on {
             ScoredText::Answer => record,
@@ -378,6 +402,7 @@ fn score_records<B: Backend>(
                 rows.push(row);
             }
         }
+        index += 1;
         progress.tick();
     }
     progress.finish();
@@ -455,6 +480,9 @@ fn provenance(
         .parameter("metrics", metrics.join(","))
         .parameter("ead_vocab", settings.ead_vocab)
         .parameter("on", if settings.on == ScoredText::Trace { "trace" } else { "answer" });
+    if let Some(shard) = settings.shard {
+        provenance = provenance.parameter("shard", shard.to_string());
+    }
     if settings.metrics.contains(&Metric::VendiQ) {
         let orders: Vec<String> = settings.extended.vendi_orders.iter().map(|o| o.column()).collect();
         provenance = provenance.parameter("vendi_orders", orders.join(","));

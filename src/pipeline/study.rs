@@ -15,6 +15,10 @@
 //! | `embeddings.cache` | the embeddings of every output (unless the settings name another cache) |
 //!
 //! Files a checkpoint names itself (`run`, `scores`, `labels`) are used as they are.
+//!
+//! A sharded study ([`sample_study_shard`], `study --shard I/N`) runs the sample stage of
+//! one slice of the prompts on each of N machines; their `runs/` folders merge into the
+//! study's (`divcollapse merge`), and `study` there does the rest.
 //! Sampling resumes inside a run file; a score or label stage is skipped when a key file
 //! beside its output (`.NAME.key.json`) records the same inputs and settings. A crash
 //! anywhere leaves every finished file in place, and a rerun goes on from there.
@@ -30,6 +34,7 @@ use super::analyze::{AnalyzeSettings, analyze_lineage};
 use super::label::{LabelSettings, label_run};
 use super::sample::{PromptSet, SampleSettings, TemplateChoice, sample_run};
 use super::score::{ScoreModels, ScoreOutputs, ScoreSettings, score_with};
+use super::shard::Shard;
 use super::{Progress, StageError, file_stem, hash_file};
 use crate::analysis::lineage::{Checkpoint, Lineage, SampleSpec};
 use crate::analysis::study::StudyResults;
@@ -124,7 +129,7 @@ pub fn run_study<B: Backend>(
                 )));
             };
             let run = checkpoint.run.clone().unwrap_or_else(|| out.join("runs").join(format!("{stem}.jsonl")));
-            sample_checkpoint::<B>(&model, checkpoint, spec, &run, out, device, progress, &mut stages)?;
+            sample_checkpoint::<B>(&model, checkpoint, spec, None, &run, out, device, progress, &mut stages)?;
             checkpoint.run = Some(run);
         }
         let Some(run) = checkpoint.run.clone() else { continue };
@@ -165,6 +170,39 @@ pub fn run_study<B: Backend>(
     Ok(StudyReport { results, stages, lineage: resolved })
 }
 
+/// The sample stage of a study for slice `shard` of every task's prompts: each checkpoint
+/// that names a `model` is sampled into `out/runs/` as [`run_study`] samples it, and
+/// nothing else runs. N machines each run one slice; `divcollapse merge` then joins their
+/// `runs/` folders into the study's, where `study` finds every prompt sampled and scores,
+/// labels and analyses them. Returns the stage records (also written to `study.json`).
+pub fn sample_study_shard<B: Backend>(
+    lineage_path: &Path,
+    out: &Path,
+    shard: Shard,
+    device: &B::Device,
+    progress: &mut dyn Progress,
+) -> Result<Vec<StageRecord>, StageError> {
+    let lineage = Lineage::from_file(lineage_path)?;
+    let runs = out.join("runs");
+    std::fs::create_dir_all(&runs).map_err(StageError::io(&runs, "creating"))?;
+    let Some(spec) = &lineage.sample else {
+        return Err(StageError::Invalid(format!(
+            "{}: --shard slices the sample stage, and the lineage has no [sample] table",
+            lineage_path.display()
+        )));
+    };
+    let mut stages = Vec::new();
+    for checkpoint in &lineage.checkpoints {
+        let Some(model) = &checkpoint.model else { continue };
+        let run = runs.join(format!("{}.jsonl", file_stem(&checkpoint.name)));
+        sample_checkpoint::<B>(model, checkpoint, spec, Some(shard), &run, out, device, progress, &mut stages)?;
+    }
+    let log = out.join("study.json");
+    let text = serde_json::to_string_pretty(&stages).expect("stage records serialise") + "\n";
+    crate::data::atomic::write(&log, text).map_err(StageError::io(&log, "writing"))?;
+    Ok(stages)
+}
+
 /// Samples every task of `spec` from `model` into per-task run files, then joins them
 /// into the checkpoint's run file `run`.
 #[allow(clippy::too_many_arguments)]
@@ -172,6 +210,7 @@ fn sample_checkpoint<B: Backend>(
     model: &Path,
     checkpoint: &Checkpoint,
     spec: &SampleSpec,
+    shard: Option<Shard>,
     run: &Path,
     out: &Path,
     device: &B::Device,
@@ -185,6 +224,8 @@ fn sample_checkpoint<B: Backend>(
         no_think: checkpoint.no_think,
         template: TemplateChoice::Auto,
         batch_size: spec.k,
+        shard,
+        ..SampleSettings::study()
     };
     let mut joined = Vec::new();
     for task in &spec.tasks {

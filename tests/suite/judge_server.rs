@@ -3,44 +3,18 @@
 //! and a model that always answers HTTP 429. Slow (the proxy takes about 20 s to start),
 //! so ignored in a plain `cargo test`; scripts/test installs the server and runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use super::servers::{Server, free_port, venv};
+
 const KEY: &str = "sk-divcollapse-test-key-5f2a";
 
-/// The proxy's virtual environment (scripts/setup-judge-server).
-fn server_venv() -> PathBuf {
-    let cache = std::env::var_os("DIVCOLLAPSE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
-        base.join("diversity-collapse")
-    });
-    cache.join("judge-server")
-}
-
-/// A running proxy, stopped on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn start_server(dir: &Path) -> Server {
-    let litellm = server_venv().join("bin/litellm");
+    let litellm = venv("judge-server").join("bin/litellm");
     assert!(litellm.exists(), "{} is missing: run scripts/setup-judge-server first", litellm.display());
     let config = dir.join("proxy.yaml");
     std::fs::write(
@@ -55,27 +29,12 @@ fn start_server(dir: &Path) -> Server {
     )
     .unwrap();
     let port = free_port();
-    let log = std::fs::File::create(dir.join("proxy.log")).unwrap();
-    let child = Command::new(litellm)
+    let mut command = Command::new(litellm);
+    command
         .args(["--config".as_ref(), config.as_os_str(), "--host".as_ref(), "127.0.0.1".as_ref()])
         .args(["--port", &port.to_string()])
-        .env("LITELLM_TELEMETRY", "False")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, port };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(180),
-            "the proxy did not start: {}",
-            std::fs::read_to_string(dir.join("proxy.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    server
+        .env("LITELLM_TELEMETRY", "False");
+    Server::start(command, port, &dir.join("proxy.log"), Duration::from_secs(180))
 }
 
 fn divcollapse(args: &[&str], key: Option<&str>) -> Output {
@@ -104,7 +63,7 @@ fn custom_ids(path: &Path) -> Vec<String> {
 fn judge_run_sends_resumes_retries_and_reports_clear_errors_against_a_real_server() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());
-    let base_url = format!("http://127.0.0.1:{}/v1", server.port);
+    let base_url = server.base_url();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
 
     // A real batch: the TL;DR requests of one model of the judge fixtures.
