@@ -272,7 +272,30 @@ pub struct StudyFigures {
     pub nli_per_task: Option<DotPlotFigure>,
     /// Quality and diversity against k (`curves_<metric>`), with `--curves`.
     pub curves: Vec<(String, StageTrajectoryFigure)>,
+    /// More metrics across stages, by file name ([`STAGE_PANELS`]).
+    pub stage_panels: Vec<(String, StageTrajectoryFigure)>,
 }
+
+/// The study's other across-stage figures, drawn where the metric exists: (file name,
+/// metric column, title, in percent).
+pub const STAGE_PANELS: [(&str, &str, &str, bool); 6] = [
+    ("ead_stages", "ead", "EAD across post-training stages (Figure 2; 95% bootstrap bands over prompts)", false),
+    ("vendi_stages", "vendi", "Vendi score across post-training stages (Figure 2; 95% bands)", false),
+    ("accuracy_stages", "acc1", "Accuracy@1 (%) across stages, verifiable tasks (Figure 4; 95% bands)", true),
+    (
+        "correct_vendi_stages",
+        "d_correct_vendi",
+        "Vendi score of the correct outputs, V_c (Figure 6; prompts with 2+ correct; 95% bands)",
+        false,
+    ),
+    ("correct_ast_stages", "d_correct_ast", "AST subtree diversity of correct code (Figure 7; 95% bands)", false),
+    (
+        "correct_code_sbert_stages",
+        "d_correct_code_sbert",
+        "UniXcoder diversity of correct code (Figure 7; 95% bands)",
+        false,
+    ),
+];
 
 impl StudyFigures {
     /// Saves the figures that exist under `folder` (PNG and SVG each).
@@ -296,6 +319,9 @@ impl StudyFigures {
         }
         for (metric, f) in &self.curves {
             files.extend(save(f, &theme, &folder.join(format!("curves_{metric}")))?);
+        }
+        for (name, f) in &self.stage_panels {
+            files.extend(save(f, &theme, &folder.join(name))?);
         }
         Ok(files)
     }
@@ -335,6 +361,24 @@ pub fn study_figures(lineage: &Lineage, results: &StudyResults) -> Result<StudyF
             )
             .validate()?,
         );
+    }
+    for (name, metric, title, percent) in STAGE_PANELS {
+        let tasks: Vec<String> = results
+            .tasks
+            .iter()
+            .filter(|t| {
+                results.metrics.iter().any(|r| &r.task == *t && r.metric == metric && r.estimate.estimate.is_finite())
+            })
+            .cloned()
+            .collect();
+        if tasks.is_empty() {
+            continue;
+        }
+        let figure = stage_trajectories(lineage, &tasks, title, &metric_lookup(results, metric, percent));
+        // A panel without a drawable point is left out rather than failing the report.
+        if let Ok(figure) = figure.validate() {
+            figures.stage_panels.push((name.to_owned(), figure));
+        }
     }
     if !results.attribution.is_empty() {
         let mut tasks: Vec<String> =

@@ -30,7 +30,7 @@ pub struct MetricColumn {
 }
 
 /// The metric columns the study summarises, when present.
-pub const METRIC_COLUMNS: [MetricColumn; 10] = [
+pub const METRIC_COLUMNS: [MetricColumn; 11] = [
     MetricColumn { column: "d_all_sbert", label: "SBERT diversity" },
     MetricColumn { column: "ead", label: "EAD" },
     MetricColumn { column: "vendi", label: "Vendi score" },
@@ -39,6 +39,7 @@ pub const METRIC_COLUMNS: [MetricColumn; 10] = [
     MetricColumn { column: "majority_vote", label: "majority vote@K" },
     MetricColumn { column: "majority_gain", label: "majority-vote gain (mv − acc@1)" },
     MetricColumn { column: "d_correct_sbert", label: "SBERT diversity of correct outputs" },
+    MetricColumn { column: "d_correct_vendi", label: "Vendi score of correct outputs" },
     MetricColumn { column: "d_correct_ast", label: "AST subtree diversity of correct code" },
     MetricColumn { column: "d_correct_code_sbert", label: "UniXcoder diversity of correct code" },
 ];

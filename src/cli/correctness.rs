@@ -29,6 +29,10 @@ pub(crate) struct CorrectnessArgs {
     /// Labels file (JSONL, one line per prompt).
     #[arg(long)]
     out: PathBuf,
+    /// Run generated code (HumanEval, MBPP) even where the sandbox cannot isolate it (not
+    /// root, or namespaces forbidden): limits only, with a warning. Refused without it.
+    #[arg(long)]
+    unsafe_no_sandbox: bool,
     /// Label only slice I of N of the prompts (by a hash of each document's id); join the
     /// slices' labels files with `divcollapse merge`.
     #[arg(long)]
@@ -59,6 +63,7 @@ pub(crate) fn run(args: &CorrectnessArgs) -> anyhow::Result<()> {
         workers: args.workers,
         timeout: args.timeout.map_or(args.mode.default_timeout(), Duration::from_secs),
         shard: args.shard,
+        unsafe_no_sandbox: args.unsafe_no_sandbox,
     };
     let summary = label_run(&args.task, &args.generations, &settings, &args.out, &mut super::Bars::default())?;
     for line in summary.lines() {

@@ -103,8 +103,9 @@ pub(crate) struct GenerateArgs {
     #[arg(long, value_enum, default_value = "completions")]
     api: ServerApi,
     /// `all`: one request with n = K per prompt; `one`: K requests, one per sample, each
-    /// with its own seed (for servers without `n`).
-    #[arg(long, value_enum, default_value = "all")]
+    /// with its own seed (for servers without `n`); `auto`: `all` where the server
+    /// honours `n` (asked once, before the run), else `one`.
+    #[arg(long, value_enum, default_value = "auto")]
     samples_per_request: SamplesPerRequest,
     /// Prompts in flight at once (`--backend openai`).
     #[arg(long, default_value_t = 8)]

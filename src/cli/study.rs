@@ -35,6 +35,9 @@ pub(crate) struct StudyArgs {
     /// corrected mode, as `correctness`).
     #[arg(long)]
     timeout: Option<u64>,
+    /// Run generated code even where the sandbox cannot isolate it (see `correctness`).
+    #[arg(long)]
+    unsafe_no_sandbox: bool,
     /// Only sample slice I of N of every task's prompts into OUT/runs/ (nothing else
     /// runs); merge the slices' runs/ folders with `divcollapse merge` into the study's,
     /// then run `study` there.
@@ -57,6 +60,7 @@ impl StudyArgs {
             label: LabelSettings {
                 mode: self.mode,
                 timeout: self.timeout.map_or(self.mode.default_timeout(), Duration::from_secs),
+                unsafe_no_sandbox: self.unsafe_no_sandbox,
                 ..LabelSettings::default()
             },
         })

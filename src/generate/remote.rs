@@ -14,13 +14,16 @@
 //!   sample does not depend on the others; with [`SamplesPerRequest::All`] one request
 //!   asks for `n = K` samples with the seed of sample 0 (the server's fastest path, e.g.
 //!   vLLM's shared prefill), and a server that returns fewer than K choices is an error
-//!   that names the other mode.
+//!   that names the other mode. [`SamplesPerRequest::Auto`] (the default) asks the
+//!   server once, before the run ([`resolve_samples_per_request`]), and takes `all`
+//!   where it honours `n`; the run file records the mode taken.
 //! * **Ends of samples.** Stop sequences, the token limit (`max_tokens`), temperature,
 //!   top-p and, where set, top-k are passed through; with completions the end tokens
 //!   ([`super::engine::stop_token_ids`]) are sent as `stop_token_ids` (vLLM, SGLang).
 //!   `finish_reason` `length` is [`FinishReason::Length`]; `stop` is
 //!   [`FinishReason::StopSequence`] when the server names a matched stop string
-//!   (`stop_reason`, vLLM) and [`FinishReason::Eos`] otherwise.
+//!   (`stop_reason`, vLLM) and [`FinishReason::Eos`] otherwise, so a server that does not
+//!   say which (llama.cpp's) records a stop-sequence end as `eos`.
 //! * **Server-specific fields** (`extra_body`, e.g. vLLM's `repetition_penalty` or
 //!   llama.cpp's `repeat_penalty`, which its server sets to 1.1 unless told) are added to
 //!   every request and recorded in the run file's `meta`.
@@ -56,8 +59,11 @@ pub enum ServerApi {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SamplesPerRequest {
-    /// One request with `n = K` (seeded with sample 0's seed).
+    /// `all` where the server honours `n`, else `one`: decided once, before the run, by a
+    /// one-token request with `n = 2` ([`RemoteGenerator::resolve`]).
     #[default]
+    Auto,
+    /// One request with `n = K` (seeded with sample 0's seed).
     All,
     /// K requests, each with its own sample's seed.
     One,
@@ -124,6 +130,46 @@ pub struct RemoteGenerator {
     /// Server-specific request fields (`repetition_penalty`, `min_p`, …), added to every
     /// request and overriding the fields above.
     pub extra_body: serde_json::Map<String, Value>,
+}
+
+/// The mode to sample with: `mode` itself, or for [`SamplesPerRequest::Auto`] `all`
+/// when a one-token request with `n = 2` comes back with two choices and `one` otherwise
+/// (a server that ignores `n` or refuses it).
+pub fn resolve_samples_per_request(
+    server: &Server,
+    api: ServerApi,
+    served_model: &str,
+    extra_body: &serde_json::Map<String, Value>,
+    mode: SamplesPerRequest,
+    stop: &AtomicBool,
+) -> Result<SamplesPerRequest, RemoteError> {
+    if mode != SamplesPerRequest::Auto {
+        return Ok(mode);
+    }
+    let mut body = json!({"model": served_model, "max_tokens": 1, "temperature": 1.0, "n": 2});
+    let path = match api {
+        ServerApi::Completions => {
+            body["prompt"] = json!("Hello");
+            "completions"
+        }
+        ServerApi::Chat => {
+            body["messages"] = json!([{ "role": "user", "content": "Hello" }]);
+            "chat/completions"
+        }
+    };
+    for (key, value) in extra_body {
+        body[key] = value.clone();
+    }
+    let honoured = match server.post(path, &body, "the n = 2 probe", stop)? {
+        Reply::Answered { body, .. } => body.get("choices").and_then(Value::as_array).is_some_and(|c| c.len() == 2),
+        Reply::Rejected { .. } => false,
+    };
+    let mode = if honoured { SamplesPerRequest::All } else { SamplesPerRequest::One };
+    tracing::info!(
+        "the server {} `n`: sampling with --samples-per-request {mode:?}",
+        if honoured { "honours" } else { "ignores" }
+    );
+    Ok(mode)
 }
 
 /// One returned sample.
@@ -211,7 +257,7 @@ impl RemoteGenerator {
         };
         let mut choices = Vec::with_capacity(settings.k);
         match self.per_request {
-            SamplesPerRequest::All => {
+            SamplesPerRequest::All | SamplesPerRequest::Auto => {
                 let body = self.body(input_id, &model_input, settings, 0, settings.k);
                 choices = self.choices(input_id, self.server.post(path, &body, input_id, stop)?)?;
                 if choices.len() != settings.k {

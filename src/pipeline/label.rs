@@ -89,6 +89,8 @@ pub struct LabelSettings {
     pub timeout: Duration,
     /// Label only this slice of the prompts (by the linked document's id).
     pub shard: Option<Shard>,
+    /// Run generated code even where the sandbox cannot isolate it fully (limits only).
+    pub unsafe_no_sandbox: bool,
 }
 
 impl Default for LabelSettings {
@@ -99,6 +101,7 @@ impl Default for LabelSettings {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             timeout: CheckMode::Paper.default_timeout(),
             shard: None,
+            unsafe_no_sandbox: false,
         }
     }
 }
@@ -186,6 +189,9 @@ pub fn label_run(
     }
     let documents = Documents::load(spec, settings.data.as_deref())?;
     let mut checker = Checker::new(spec, settings, generations);
+    if let Some(sandbox) = &checker.sandbox {
+        check_isolation(spec.name, sandbox, settings.unsafe_no_sandbox)?;
+    }
     let (mut records, mut first, mut vote, mut any) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut summary = LabelSummary { task: spec.name.to_owned(), ..LabelSummary::default() };
     progress.start(&format!("labelling {}", spec.name), None);
@@ -240,6 +246,20 @@ pub fn label_run(
     summary.pass_at_k = mean(any);
     checker.finish(&mut summary);
     Ok(summary)
+}
+
+/// Refuses to run the generated code of `task` where `sandbox` cannot isolate it fully,
+/// unless `allow_unsafe` (`--unsafe-no-sandbox`), which only warns.
+fn check_isolation(task: &str, sandbox: &Sandbox, allow_unsafe: bool) -> Result<(), StageError> {
+    let Some(missing) = sandbox.missing_isolation() else { return Ok(()) };
+    if allow_unsafe {
+        tracing::warn!("task `{task}`: running generated code with limits only (--unsafe-no-sandbox): {missing}");
+        return Ok(());
+    }
+    Err(StageError::Invalid(format!(
+        "task `{task}` runs generated code, and the sandbox cannot isolate it here: {missing}. Run as root where \
+         namespaces are permitted, or pass --unsafe-no-sandbox to run it with limits only"
+    )))
 }
 
 /// Whether a record's task names a registered task of other data than `spec`
@@ -551,6 +571,22 @@ impl<'a> Checker<'a> {
                 share(|q| f64::from(u8::from(q.strict_pass_at_k))),
                 share(|q| q.consistency),
             ]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_code_is_refused_without_full_isolation_unless_told_otherwise() {
+        assert!(check_isolation("mbpp", &Sandbox::probed_as(true, true), false).is_ok());
+        for (root, namespaces, missing) in [(false, false, "not running as root"), (true, false, "forbids")] {
+            let sandbox = Sandbox::probed_as(root, namespaces);
+            let message = check_isolation("humaneval", &sandbox, false).unwrap_err().to_string();
+            assert!(message.contains("--unsafe-no-sandbox") && message.contains(missing), "{message}");
+            assert!(check_isolation("humaneval", &sandbox, true).is_ok());
         }
     }
 }

@@ -6,7 +6,10 @@
 //! answer is correct] (tasks whose checker votes), pass@K = [c ≥ 1], and the unbiased
 //! pass@k = 1 − C(K−c, k)/C(K, k) for k ∈ {1, 5, 10, 16} (k ≤ K). Each rate is the mean
 //! over prompts, with a bootstrap interval over prompts (all rates resampled jointly).
-//! IFEval's strict@1 and loose@1 come from the checker's summary (no interval).
+//! IFEval's strict@1 and loose@1 come from the checker's summary (no interval). The
+//! extraction rate (math: outputs with an extracted answer; CRUXEval: with a prediction)
+//! is extracted outputs / all outputs, as the study's `compute_math_quality.py` writes
+//! it (no interval).
 
 use std::path::Path;
 
@@ -44,6 +47,24 @@ pub struct QualityRow {
     pub strict_at_1: Option<f64>,
     /// IFEval loose@1 (from the checker's summary).
     pub loose_at_1: Option<f64>,
+    /// Outputs with an extracted answer / all outputs (checkers that extract one).
+    pub extraction_rate: Option<f64>,
+}
+
+/// Outputs whose details hold a non-null `answer` (math) or `prediction` (CRUXEval) over
+/// all outputs; `None` when the checker records neither.
+pub fn extraction_rate(records: &[&LabelRecord]) -> Option<f64> {
+    let (mut extracted, mut total, mut extracting) = (0usize, 0usize, false);
+    for record in records {
+        let Some(details) = record.details.as_ref().and_then(|d| d.as_array()) else { continue };
+        for detail in details {
+            let Some(value) = ["answer", "prediction"].iter().find_map(|key| detail.get(*key)) else { continue };
+            extracting = true;
+            total += 1;
+            extracted += usize::from(!value.is_null());
+        }
+    }
+    (extracting && total > 0).then(|| extracted as f64 / total as f64)
 }
 
 /// The row of one labels file.
@@ -91,19 +112,21 @@ pub fn quality_row(
         pass_at,
         strict_at_1: instructions.map(|i| i[0]),
         loose_at_1: instructions.map(|i| i[1]),
+        extraction_rate: extraction_rate(records),
     })
 }
 
 /// The rows as CSV: `model,task,n_prompts,k`, then each rate with `_ci_low`/`_ci_high`
 /// (`acc_at_1`, `majority_vote`, `pass_at_k`, `pass_at_1`, `pass_at_5`, `pass_at_10`,
-/// `pass_at_16`), then `strict_at_1,loose_at_1`; empty cells where a value does not apply.
+/// `pass_at_16`), then `strict_at_1,loose_at_1,extraction_rate`; empty cells where a
+/// value does not apply.
 pub fn quality_csv(rows: &[QualityRow]) -> String {
     let mut header = vec!["model".to_owned(), "task".into(), "n_prompts".into(), "k".into()];
     let rates = ["acc_at_1", "majority_vote", "pass_at_k", "pass_at_1", "pass_at_5", "pass_at_10", "pass_at_16"];
     for rate in rates {
         header.extend([rate.to_owned(), format!("{rate}_ci_low"), format!("{rate}_ci_high")]);
     }
-    header.extend(["strict_at_1".to_owned(), "loose_at_1".into()]);
+    header.extend(["strict_at_1".to_owned(), "loose_at_1".into(), "extraction_rate".into()]);
     let mut out = header.join(",") + "\n";
     let number = |x: f64| if x.is_nan() { String::new() } else { format!("{x:.6}") };
     for row in rows {
@@ -123,7 +146,9 @@ pub fn quality_csv(rows: &[QualityRow]) -> String {
                 None => cells.extend([String::new(), String::new(), String::new()]),
             }
         }
-        cells.extend([row.strict_at_1.map_or(String::new(), number), row.loose_at_1.map_or(String::new(), number)]);
+        for value in [row.strict_at_1, row.loose_at_1, row.extraction_rate] {
+            cells.push(value.map_or(String::new(), number));
+        }
         out.push_str(&cells.join(","));
         out.push('\n');
     }
@@ -168,6 +193,20 @@ mod tests {
         assert!(row.acc_at_1.low <= row.acc_at_1.estimate && row.acc_at_1.estimate <= row.acc_at_1.high);
         let csv = quality_csv(&[row]);
         assert!(csv.lines().nth(1).unwrap().starts_with("m,gsm8k,3,5,0.333333,"));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",,,,,,,,"));
+        assert!(csv.lines().nth(1).unwrap().ends_with(",,,,,,,,,"));
+        assert!(csv.lines().next().unwrap().ends_with(",strict_at_1,loose_at_1,extraction_rate"));
+    }
+
+    #[test]
+    fn the_extraction_rate_counts_outputs_with_an_answer() {
+        let mut a = record(&[true, false, false], Some(true));
+        a.details = Some(serde_json::json!([{"answer": "4"}, {"answer": null}, {"answer": "5"}]));
+        let mut b = record(&[false], None);
+        b.details = Some(serde_json::json!([{"prediction": null}]));
+        assert_eq!(extraction_rate(&[&a, &b]), Some(0.5));
+        let mut code = record(&[true], None);
+        code.details = Some(serde_json::json!([{"outcome": "passed", "seconds": 0.1}]));
+        assert_eq!(extraction_rate(&[&code]), None);
+        assert_eq!(extraction_rate(&[]), None);
     }
 }

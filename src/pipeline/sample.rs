@@ -21,7 +21,9 @@ use super::{Progress, StageError};
 use crate::assets::Assets;
 use crate::generate::chat::{ChatTemplate, PromptFormat};
 use crate::generate::engine::{EngineDtype, GenerationSettings, Generator, PromptSamples, stop_token_ids};
-use crate::generate::remote::{RemoteError, RemoteGenerator, SamplesPerRequest, ServerApi};
+use crate::generate::remote::{
+    RemoteError, RemoteGenerator, SamplesPerRequest, ServerApi, resolve_samples_per_request,
+};
 use crate::generate::runfile::{RunFile, RunMeta, RunRecord, ServerMeta, ServerReport};
 use crate::generate::sampling::SamplingParams;
 use crate::generate::tokenizer::TextTokenizer;
@@ -436,11 +438,21 @@ pub fn sample_run_on_server(
         model_entry: info.model(&remote.served_model).cloned(),
         version: info.version,
     };
+    let stop = AtomicBool::new(false);
+    let samples_per_request = resolve_samples_per_request(
+        &server,
+        remote.api,
+        &remote.served_model,
+        &remote.extra_body,
+        remote.samples_per_request,
+        &stop,
+    )
+    .map_err(|e| StageError::model("the generation server")(Box::new(e)))?;
     let meta = ServerMeta {
         backend: "openai".into(),
         api: remote.api,
         served_model: remote.served_model.clone(),
-        samples_per_request: remote.samples_per_request,
+        samples_per_request,
         extra_body: remote.extra_body.clone(),
         reported,
     };
@@ -451,7 +463,7 @@ pub fn sample_run_on_server(
         server,
         served_model: remote.served_model.clone(),
         api: remote.api,
-        per_request: remote.samples_per_request,
+        per_request: samples_per_request,
         tokenizer: checkpoint.tokenizer,
         format: checkpoint.format,
         stop_ids,
@@ -462,7 +474,6 @@ pub fn sample_run_on_server(
         Some(run.todo.len() as u64),
     );
     let queue = Mutex::new(std::mem::take(&mut run.todo).into_iter().collect::<VecDeque<&Prompt>>());
-    let stop = AtomicBool::new(false);
     let mut failure = None;
     let (generation, raw) = (run.generation.clone(), run.raw);
     std::thread::scope(|scope| {

@@ -26,7 +26,9 @@
 //!   only sandboxed processes;
 //! * without root: the same limits, and a new user and network namespace when the
 //!   kernel allows unprivileged user namespaces; otherwise there is no network isolation
-//!   and [`Sandbox::isolation`] says so.
+//!   and [`Sandbox::isolation`] says so. Without the full isolation
+//!   ([`Sandbox::missing_isolation`]), the label stage refuses to run generated code
+//!   unless it is told `--unsafe-no-sandbox`.
 //!
 //! Without root, a program that calls `setsid()` in a child escapes the process-group
 //! kill; the process limit and the CPU limit still bound it. As root the PID namespace
@@ -157,6 +159,33 @@ impl Sandbox {
     /// mount namespaces (the tool runs as root and the kernel permits namespaces).
     pub fn drops_privileges(&self) -> bool {
         self.root && self.namespaces
+    }
+
+    /// What this sandbox cannot isolate here, in words; `None` when it applies everything
+    /// (the minimal root, the PID, mount and network namespaces, the switch to `nobody`).
+    pub fn missing_isolation(&self) -> Option<String> {
+        match (self.root, self.namespaces) {
+            (true, true) => None,
+            (true, false) => Some(
+                "the kernel or the container forbids the namespaces and the minimal root (unshare or pivot_root \
+                 failed: a container without CAP_SYS_ADMIN, or namespaces disabled), so programs would run as \
+                 nobody in the host's file system, with the host's network and without a PID namespace"
+                    .into(),
+            ),
+            (false, _) => Some(
+                "the tool is not running as root, and the minimal root, the PID and mount namespaces and the switch \
+                 to nobody need root (they are not built on unprivileged user namespaces), so programs would see \
+                 every file this user can read and could leave processes behind"
+                    .into(),
+            ),
+        }
+    }
+
+    /// A sandbox as if probed with `root` and `namespaces` (tests of the decisions that
+    /// depend on them).
+    #[cfg(test)]
+    pub(crate) fn probed_as(root: bool, namespaces: bool) -> Self {
+        Self { limits: SandboxLimits::default(), python: PathBuf::from("python3"), root, namespaces }
     }
 
     /// The limits.

@@ -208,6 +208,16 @@ fn generation_through_a_real_server_matches_the_local_engine_resumes_shards_and_
         assert!(merged[id]["meta"].get("shard").is_none());
     }
 
+    // By default the mode is asked of the server: llama.cpp's ignores `n`, so one request
+    // per sample, recorded in the run file.
+    let auto = path("auto.jsonl");
+    let mut args = vec!["--n".to_owned(), "2".into(), "--k".into(), "2".into()];
+    args.extend(served(&server, "sft_instruct"));
+    run(generate("sft_instruct", &auto, &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let auto = records(&auto);
+    assert_eq!(auto.len(), 2);
+    assert_eq!(auto.values().next().unwrap()["meta"]["server"]["samples_per_request"], "one");
+
     // Clear errors.
     let url = server.base_url();
     let failed = |args: &[&str], out: &str| {
@@ -227,7 +237,10 @@ fn generation_through_a_real_server_matches_the_local_engine_resumes_shards_and_
     );
     assert!(unreachable.contains("cannot reach the server"), "{unreachable}");
     let no_n = failed(
-        &["--n", "2", "--k", "2", "--backend", "openai", "--base-url", &url, "--served-model", "sft_instruct"],
+        &["--n", "2", "--k", "2", "--backend", "openai", "--base-url", &url, "--served-model", "sft_instruct"]
+            .into_iter()
+            .chain(["--samples-per-request", "all"])
+            .collect::<Vec<_>>(),
         "all.jsonl",
     );
     assert!(no_n.contains("does not support `n`") && no_n.contains("--samples-per-request one"), "{no_n}");
