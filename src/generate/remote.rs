@@ -147,19 +147,8 @@ pub fn resolve_samples_per_request(
         return Ok(mode);
     }
     let mut body = json!({"model": served_model, "max_tokens": 1, "temperature": 1.0, "n": 2});
-    let path = match api {
-        ServerApi::Completions => {
-            body["prompt"] = json!("Hello");
-            "completions"
-        }
-        ServerApi::Chat => {
-            body["messages"] = json!([{ "role": "user", "content": "Hello" }]);
-            "chat/completions"
-        }
-    };
-    for (key, value) in extra_body {
-        body[key] = value.clone();
-    }
+    let path = with_input(&mut body, api, "Hello");
+    with_extra(&mut body, extra_body);
     let honoured = match server.post(path, &body, "the n = 2 probe", stop)? {
         Reply::Answered { body, .. } => body.get("choices").and_then(Value::as_array).is_some_and(|c| c.len() == 2),
         Reply::Rejected { .. } => false,
@@ -170,6 +159,33 @@ pub fn resolve_samples_per_request(
         if honoured { "honours" } else { "ignores" }
     );
     Ok(mode)
+}
+
+impl ServerApi {
+    /// The endpoint under the API root.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Completions => "completions",
+            Self::Chat => "chat/completions",
+        }
+    }
+}
+
+/// Puts `input` into a request `body` as the endpoint of `api` takes it (a prompt, or one
+/// user message); returns that endpoint.
+fn with_input(body: &mut Value, api: ServerApi, input: &str) -> &'static str {
+    match api {
+        ServerApi::Completions => body["prompt"] = json!(input),
+        ServerApi::Chat => body["messages"] = json!([{ "role": "user", "content": input }]),
+    }
+    api.path()
+}
+
+/// Adds the server-specific fields to a request `body`, overriding what is there.
+fn with_extra(body: &mut Value, extra_body: &serde_json::Map<String, Value>) {
+    for (key, value) in extra_body {
+        body[key] = value.clone();
+    }
 }
 
 /// One returned sample.
@@ -189,12 +205,9 @@ impl RemoteGenerator {
             "n": n,
             "seed": server_seed(settings.seed, &settings.task, input_id, first_sample),
         });
-        match self.api {
-            ServerApi::Completions => {
-                body["prompt"] = json!(input);
-                body["stop_token_ids"] = json!(self.stop_ids);
-            }
-            ServerApi::Chat => body["messages"] = json!([{ "role": "user", "content": input }]),
+        with_input(&mut body, self.api, input);
+        if self.api == ServerApi::Completions {
+            body["stop_token_ids"] = json!(self.stop_ids);
         }
         if !settings.stop_sequences.is_empty() {
             body["stop"] = json!(settings.stop_sequences);
@@ -202,9 +215,7 @@ impl RemoteGenerator {
         if let Some(top_k) = settings.sampling.top_k {
             body["top_k"] = json!(top_k);
         }
-        for (key, value) in &self.extra_body {
-            body[key] = value.clone();
-        }
+        with_extra(&mut body, &self.extra_body);
         body
     }
 
@@ -250,11 +261,12 @@ impl RemoteGenerator {
         if prompt.trim().is_empty() {
             return Err(RemoteError::EmptyPrompt { input_id: input_id.to_owned() });
         }
-        let (path, model_input) = match self.api {
-            ServerApi::Completions => ("completions", self.format.format(prompt, settings.no_think)?),
+        let model_input = match self.api {
+            ServerApi::Completions => self.format.format(prompt, settings.no_think)?,
             ServerApi::Chat if settings.no_think => return Err(RemoteError::NoThinkWithChat),
-            ServerApi::Chat => ("chat/completions", prompt.to_owned()),
+            ServerApi::Chat => prompt.to_owned(),
         };
+        let path = self.api.path();
         let mut choices = Vec::with_capacity(settings.k);
         match self.per_request {
             SamplesPerRequest::All | SamplesPerRequest::Auto => {

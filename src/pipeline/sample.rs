@@ -447,7 +447,7 @@ pub fn sample_run_on_server(
         remote.samples_per_request,
         &stop,
     )
-    .map_err(|e| StageError::model("the generation server")(Box::new(e)))?;
+    .map_err(|e| remote_error(e, "the n = 2 probe"))?;
     let meta = ServerMeta {
         backend: "openai".into(),
         api: remote.api,
@@ -494,10 +494,7 @@ pub fn sample_run_on_server(
         // Every finished prompt is written, even after another one failed.
         for (prompt, result) in receiver {
             let written = result
-                .map_err(|e| match e {
-                    RemoteError::Server(e) => server_error(e),
-                    other => StageError::model(format!("prompt `{}`", prompt.input_id))(Box::new(other)),
-                })
+                .map_err(|e| remote_error(e, &format!("prompt `{}`", prompt.input_id)))
                 .and_then(|samples| run.append(prompt, samples));
             match written {
                 Ok(()) => progress.tick(),
@@ -517,6 +514,15 @@ pub fn sample_run_on_server(
 
 fn server_error(error: ApiError) -> StageError {
     StageError::model("the generation server")(Box::new(error))
+}
+
+/// A failed request as a stage error: the server's own failures as [`server_error`],
+/// the others with `context` (which request).
+fn remote_error(error: RemoteError, context: &str) -> StageError {
+    match error {
+        RemoteError::Server(e) => server_error(e),
+        other => StageError::model(context)(Box::new(other)),
+    }
 }
 
 /// `url` without credentials (`user:password@`) or query, for files and logs.
