@@ -35,6 +35,14 @@
 //! alpaca = "data/alpaca.jsonl"
 //! ```
 //!
+//! Quality tables made outside the lineage's labels (the judges' `judge score` tables,
+//! `correctness --summary` tables) are named at the top, before the checkpoints; their
+//! `model` column names checkpoints ([`crate::analysis::quality_tables`]):
+//!
+//! ```toml
+//! quality = ["judge/tldr.csv", "judge/writingprompts.csv"]
+//! ```
+//!
 //! A stage's change is measured against its `parent`; a lineage whose checkpoints all
 //! descend directly from the base with no SFT stage (RL-Zero) only has a retention.
 //! The Olmo 3 study is built in ([`Lineage::olmo3`]).
@@ -160,6 +168,10 @@ impl SampleSpec {
 pub struct Lineage {
     /// Display name.
     pub name: String,
+    /// Quality tables (`judge score`, `correctness --summary`) the analysis reads
+    /// (relative to the TOML file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<PathBuf>,
     /// How `study` samples checkpoints that name a `model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleSpec>,
@@ -231,7 +243,8 @@ impl Lineage {
                 }
             }
         }
-        for path in lineage.sample.iter_mut().flat_map(|s| s.data.values_mut()) {
+        let tables = lineage.quality.iter_mut();
+        for path in lineage.sample.iter_mut().flat_map(|s| s.data.values_mut()).chain(tables) {
             if path.is_relative() {
                 *path = crate::data::normalise_path(&folder.join(&*path));
             }

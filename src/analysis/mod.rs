@@ -10,13 +10,17 @@
 //! * [`report`]: a study's CSV tables, markdown report and figures.
 //! * [`study`]: every statistic of a lineage study on one per-prompt table, with intervals.
 //! * [`decomposition`]: quality-filtered diversity and the matched correctness decomposition.
+//! * [`compare`]: two measurements of the same prompts, metric by metric (Table 17).
+//! * [`quality_tables`]: the judges' and the labels' quality tables, read for the analysis.
 
 pub mod attribution;
+pub mod compare;
 pub mod decomposition;
 pub mod figures;
 pub mod lineage;
 pub mod paper;
 pub mod paper_reproduction;
 pub mod per_prompt;
+pub mod quality_tables;
 pub mod report;
 pub mod study;

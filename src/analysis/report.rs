@@ -13,6 +13,10 @@
 //!   for pass@k, maj@k, expected meaning classes and SBERT diversity at every k;
 //! * `homogeneity.csv` (when pairs are asked for): cross-similarity, within-similarity and
 //!   class coverage of two checkpoints per task, with intervals;
+//! * `length_vs_sbert.csv` (when outputs were measured here): `task,quantity,n,value,ci_low,
+//!   ci_high`, the paper's Table 16 with intervals;
+//! * `quality.csv` (when quality tables are given): `model,task,measure,n,value,ci_low,ci_high,
+//!   source`, the judges' win rates and WB-Score and the labels summaries' rates;
 //! * `report.md`, and `figures/*.png|svg`.
 
 use std::fmt::Write as _;
@@ -23,7 +27,7 @@ use super::figures::{
     accuracy_gain_scatter, curve_figure, decomposition_figure, final_checkpoints, per_task_dots, stage_trajectories,
 };
 use super::lineage::Lineage;
-use super::study::{StudyResults, metric_label};
+use super::study::{ALL_TASKS, ATTRIBUTION_COLUMN, StudyResults, metric_label};
 use crate::analysis::attribution::quantity_prefix;
 use crate::plot::attribution::{StageAttributionFigure, display_lineage};
 use crate::plot::decomposition::{DecompositionBar, DecompositionFigure};
@@ -236,6 +240,40 @@ pub fn write_study(
                 .collect(),
         )?;
     }
+    if !results.length.is_empty() {
+        table(
+            "length_vs_sbert.csv",
+            "task,quantity,n,value,ci_low,ci_high",
+            results
+                .length
+                .iter()
+                .map(|r| format!("{},{},{},{}", field(&r.task), r.quantity, r.n, interval_cells(&r.estimate)))
+                .collect(),
+        )?;
+    }
+    if !results.quality.is_empty() {
+        table(
+            "quality.csv",
+            "model,task,measure,n,value,ci_low,ci_high,source",
+            results
+                .quality
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{},{},{},{},{},{},{},{}",
+                        field(&r.model),
+                        field(&r.task),
+                        r.measure,
+                        r.n,
+                        num(r.value),
+                        num(r.ci_low),
+                        num(r.ci_high),
+                        field(&r.source.display().to_string())
+                    )
+                })
+                .collect(),
+        )?;
+    }
     let figures = write_figures(lineage, results, &out.join("figures"))?;
     let report = out.join("report.md");
     write(&report, &markdown(lineage, results, config, &figures, out))?;
@@ -274,7 +312,25 @@ pub struct StudyFigures {
     pub curves: Vec<(String, StageTrajectoryFigure)>,
     /// More metrics across stages, by file name ([`STAGE_PANELS`]).
     pub stage_panels: Vec<(String, StageTrajectoryFigure)>,
+    /// The quality tables' rates across stages, by file name ([`QUALITY_PANELS`]).
+    pub quality_panels: Vec<(String, StageTrajectoryFigure)>,
 }
+
+/// The quality tables' across-stage figures: (file name, measure, title, in percent).
+pub const QUALITY_PANELS: [(&str, &str, &str, bool); 2] = [
+    (
+        "judge_win_rate_stages",
+        "win_rate",
+        "LLM-judge win rate (%) across stages, judged tasks (Figure 4; intervals from the judge tables)",
+        true,
+    ),
+    (
+        "wb_score_stages",
+        "wb_score",
+        "WB-Score across stages, WildBench (Figure 5; intervals from the judge table)",
+        false,
+    ),
+];
 
 /// The study's other across-stage figures, drawn where the metric exists: (file name,
 /// metric column, title, in percent).
@@ -320,7 +376,7 @@ impl StudyFigures {
         for (metric, f) in &self.curves {
             files.extend(save(f, &theme, &folder.join(format!("curves_{metric}")))?);
         }
-        for (name, f) in &self.stage_panels {
+        for (name, f) in self.stage_panels.iter().chain(&self.quality_panels) {
             files.extend(save(f, &theme, &folder.join(name))?);
         }
         Ok(files)
@@ -378,6 +434,30 @@ pub fn study_figures(lineage: &Lineage, results: &StudyResults) -> Result<StudyF
         // A panel without a drawable point is left out rather than failing the report.
         if let Ok(figure) = figure.validate() {
             figures.stage_panels.push((name.to_owned(), figure));
+        }
+    }
+    for (name, measure, title, percent) in QUALITY_PANELS {
+        let rows: Vec<_> = results.quality.iter().filter(|r| r.measure == measure && r.value.is_finite()).collect();
+        let mut tasks: Vec<String> = Vec::new();
+        for row in &rows {
+            if !tasks.contains(&row.task) {
+                tasks.push(row.task.clone());
+            }
+        }
+        if tasks.is_empty() {
+            continue;
+        }
+        let scale = if percent { 100.0 } else { 1.0 };
+        let value = |model: &str, task: &str| {
+            rows.iter().find(|r| r.model == model && r.task == task).map(|r| Estimate {
+                value: r.value * scale,
+                low: r.ci_low * scale,
+                high: r.ci_high * scale,
+            })
+        };
+        // A panel without a drawable point is left out rather than failing the report.
+        if let Ok(figure) = stage_trajectories(lineage, &tasks, title, &value).validate() {
+            figures.quality_panels.push((name.to_owned(), figure));
         }
     }
     if !results.attribution.is_empty() {
@@ -609,6 +689,47 @@ fn markdown(
                 cell(&r.coverage_a_in_b, 2),
                 cell(&r.coverage_b_in_a, 2)
             );
+        }
+        md.push('\n');
+    }
+    if !results.quality.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Quality from the judge and label tables (`quality.csv`)\n\n\
+             Win rates are against each table's comparison (the reference summary for `kirk-summary`, Base for \
+             `arena-creative` and `mt-bench-pair`); intervals are the tables' own, over prompts.\n\n\
+             | model | task | measure | n | value |\n|---|---|---|---:|---:|"
+        );
+        for r in &results.quality {
+            let value =
+                Interval { estimate: r.value, low: r.ci_low, high: r.ci_high, ..Interval::undefined(config.method) };
+            let _ = writeln!(md, "| {} | {} | {} | {} | {} |", r.model, r.task, r.measure, r.n, cell(&value, 3));
+        }
+        md.push('\n');
+    }
+    if !results.length.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Output length against SBERT diversity (Table 16; `length_vs_sbert.csv`)\n\n\
+             Means over the checkpoints sampled with their own reasoning (n), over the prompts they share. \
+             Spearman's ρ of the task means is over tasks; it cannot tell whether length and diversity move \
+             together within a task.\n\n| task | checkpoints | mean words | SBERT |\n|---|---:|---:|---:|"
+        );
+        let find =
+            |task: &str, quantity: &str| results.length.iter().find(|r| r.task == task && r.quantity == quantity);
+        for task in &results.tasks {
+            if let (Some(words), Some(sbert)) = (find(task, "mean_words"), find(task, ATTRIBUTION_COLUMN)) {
+                let _ = writeln!(
+                    md,
+                    "| {task} | {} | {} | {} |",
+                    words.n,
+                    cell(&words.estimate, 0),
+                    cell(&sbert.estimate, 3)
+                );
+            }
+        }
+        if let Some(rho) = find(ALL_TASKS, "spearman_words_sbert") {
+            let _ = writeln!(md, "\nSpearman's ρ over {} tasks: {}.", rho.n, cell(&rho.estimate, 2));
         }
         md.push('\n');
     }

@@ -8,7 +8,9 @@
 //! * retention of every checkpoint over the tasks in both conventions by name;
 //! * the matched correctness decomposition of every checkpoint against the base;
 //! * thinking suppression: accuracy drop (percentage points) and diversity change of a
-//!   checkpoint sampled with an empty think block against the same checkpoint thinking.
+//!   checkpoint sampled with an empty think block against the same checkpoint thinking;
+//! * output length against SBERT diversity per task, and their rank correlation over
+//!   tasks (the paper's Table 16).
 
 use serde::Serialize;
 
@@ -19,6 +21,7 @@ use super::per_prompt::{PerPromptError, PerPromptTable};
 use crate::stats::bootstrap::{
     Bootstrap, BootstrapConfig, BootstrapError, Interval, IntervalMethod, interval_from_replicates, nanmean_at,
 };
+use crate::stats::correlation::spearman;
 
 /// A metric column of the per-prompt table and its display name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,7 +33,7 @@ pub struct MetricColumn {
 }
 
 /// The metric columns the study summarises, when present.
-pub const METRIC_COLUMNS: [MetricColumn; 11] = [
+pub const METRIC_COLUMNS: [MetricColumn; 12] = [
     MetricColumn { column: "d_all_sbert", label: "SBERT diversity" },
     MetricColumn { column: "ead", label: "EAD" },
     MetricColumn { column: "vendi", label: "Vendi score" },
@@ -42,6 +45,7 @@ pub const METRIC_COLUMNS: [MetricColumn; 11] = [
     MetricColumn { column: "d_correct_vendi", label: "Vendi score of correct outputs" },
     MetricColumn { column: "d_correct_ast", label: "AST subtree diversity of correct code" },
     MetricColumn { column: "d_correct_code_sbert", label: "UniXcoder diversity of correct code" },
+    MetricColumn { column: "mean_words", label: "mean output length (words)" },
 ];
 
 /// The display name of a per-prompt column the study summarises: one of
@@ -218,6 +222,22 @@ pub struct ThinkRow {
     pub diversity_change_pct: Interval,
 }
 
+/// One line of the length-against-diversity table (the paper's Table 16): per task, the
+/// mean over checkpoints of `mean_words` and of `d_all_sbert`; over tasks
+/// (`task = "all_tasks"`), Spearman's ρ between the two task means.
+#[derive(Debug, Clone, Serialize)]
+pub struct LengthRow {
+    /// Task, or `all_tasks`.
+    pub task: String,
+    /// `mean_words`, `d_all_sbert` or `spearman_words_sbert`.
+    pub quantity: String,
+    /// Checkpoints averaged (per task), or tasks correlated.
+    pub n: usize,
+    /// The value with its interval: over the prompts the checkpoints share (per task), or
+    /// over tasks (the correlation).
+    pub estimate: Interval,
+}
+
 /// Everything the study computes.
 #[derive(Debug, Clone, Serialize)]
 pub struct StudyResults {
@@ -240,6 +260,11 @@ pub struct StudyResults {
     pub homogeneity: Vec<HomogeneityRow>,
     /// Quality and diversity at every k (filled by the analyse stage with `--curves`).
     pub curves: Vec<CurveRow>,
+    /// Output length against SBERT diversity (the paper's Table 16).
+    pub length: Vec<LengthRow>,
+    /// The quality tables' rates (judge win rates, WB-Score, labels summaries), as read
+    /// by the analyse stage.
+    pub quality: Vec<crate::analysis::quality_tables::QualityEntry>,
     /// What could not be computed, and why.
     pub notes: Vec<String>,
 }
@@ -271,6 +296,8 @@ pub fn run_study(
         think: Vec::new(),
         homogeneity: Vec::new(),
         curves: Vec::new(),
+        length: Vec::new(),
+        quality: Vec::new(),
         notes: Vec::new(),
     };
     let models: Vec<&str> = lineage.checkpoints.iter().map(|c| c.name.as_str()).collect();
@@ -284,7 +311,78 @@ pub fn run_study(
     attribution(lineage, table, &tasks, config, &mut results)?;
     decompositions(lineage, table, &tasks, config, &mut results)?;
     think_suppression(lineage, table, &tasks, config, &mut results)?;
+    length_against_diversity(lineage, table, &tasks, config, &mut results)?;
     Ok(results)
+}
+
+/// The task whose rows hold the correlation over tasks in [`LengthRow`].
+pub const ALL_TASKS: &str = "all_tasks";
+
+/// The paper's Table 16: per task, the mean over checkpoints (those sampled with their
+/// own reasoning; the paper's 13 leave out the thinking-suppressed runs) of the mean
+/// output length and of SBERT diversity, each with an interval over the prompts all
+/// those checkpoints share; then Spearman's ρ between the two over tasks, with an
+/// interval over tasks (wide with few tasks, and silent on what happens within a task).
+fn length_against_diversity(
+    lineage: &Lineage,
+    table: &PerPromptTable,
+    tasks: &[String],
+    config: BootstrapConfig,
+    results: &mut StudyResults,
+) -> Result<(), StudyError> {
+    if !table.has_column("mean_words") || !table.has_column(ATTRIBUTION_COLUMN) {
+        return Ok(());
+    }
+    let models: Vec<&str> = lineage.checkpoints.iter().filter(|c| !c.no_think).map(|c| c.name.as_str()).collect();
+    let mut task_means: Vec<[f64; 2]> = Vec::new();
+    for task in tasks {
+        let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
+        let mut means = [f64::NAN; 2];
+        for (slot, column) in ["mean_words", ATTRIBUTION_COLUMN].into_iter().enumerate() {
+            let mut present = Vec::new();
+            for model in &models {
+                if table.values(model, task, column)?.is_some_and(|(_, v)| v.iter().any(|x| x.is_finite())) {
+                    present.push(*model);
+                }
+            }
+            let Some((ids, arrays)) = table.aligned(&present, task, column)? else { continue };
+            if present.is_empty() || ids.is_empty() {
+                continue;
+            }
+            let statistic =
+                |idx: &[usize]| arrays.iter().map(|a| nanmean_at(a, idx)).sum::<f64>() / arrays.len() as f64;
+            let estimate = if ids.len() >= 2 {
+                bootstrap.interval(ids.len(), statistic)?
+            } else {
+                Interval { estimate: statistic(&[0]), ..Interval::undefined(config.method) }
+            };
+            means[slot] = estimate.estimate;
+            results.length.push(LengthRow {
+                task: task.clone(),
+                quantity: column.to_owned(),
+                n: present.len(),
+                estimate,
+            });
+        }
+        if means.iter().all(|m| m.is_finite()) {
+            task_means.push(means);
+        }
+    }
+    if task_means.len() >= 3 {
+        let (words, sbert): (Vec<f64>, Vec<f64>) = task_means.iter().map(|m| (m[0], m[1])).unzip();
+        let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, ALL_TASKS), ..config });
+        let estimate = bootstrap.intervals_or_points(words.len(), 1, |idx, out| {
+            let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+            out[0] = spearman(&pick(&words), &pick(&sbert));
+        })?[0];
+        results.length.push(LengthRow {
+            task: ALL_TASKS.to_owned(),
+            quantity: "spearman_words_sbert".to_owned(),
+            n: words.len(),
+            estimate,
+        });
+    }
+    Ok(())
 }
 
 fn metric_means(

@@ -24,6 +24,11 @@ pub(crate) struct AnalyzeArgs {
     /// Use this per-prompt table (reference qfd_per_prompt.csv schema) instead of measuring run files.
     #[arg(long)]
     per_prompt: Option<PathBuf>,
+    /// A quality table to read (repeatable), beside the lineage's `quality` list: a
+    /// `judge score` table (win rates, WB-Score) or a `correctness --summary` table; its
+    /// `model` column names checkpoints (quality.csv, figures/judge_win_rate_stages).
+    #[arg(long = "quality", value_name = "FILE")]
+    quality: Vec<PathBuf>,
     #[command(flatten)]
     models: ModelArgs,
     #[command(flatten)]
@@ -149,6 +154,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         bootstrap: args.bootstrap.config(),
         per_prompt: args.per_prompt.clone(),
         code_diversity: args.models.code_diversity,
+        quality: args.quality.clone(),
         ..AnalyzeSettings::default()
     };
     args.extended.apply(&mut settings)?;

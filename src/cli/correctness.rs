@@ -23,7 +23,9 @@ pub(crate) struct CorrectnessArgs {
     /// tasks, the lineage folder).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Checker semantics.
+    /// Checker semantics: `paper` (Table 8's harness and the quality scripts, quirks
+    /// included), `corrected`, or `qfd` (code tasks: the quality-filtered scripts' own
+    /// check, the labels behind the study's Tables 14 and 15).
     #[arg(long, value_enum, default_value_t = CheckMode::Paper)]
     mode: CheckMode,
     /// Labels file (JSONL, one line per prompt).
@@ -41,8 +43,8 @@ pub(crate) struct CorrectnessArgs {
     #[arg(long, default_value_t = std::thread::available_parallelism().map_or(2, |n| n.get()))]
     workers: usize,
     /// Wall-clock seconds per program (code tasks). Default: 5 in paper mode, as the
-    /// study's Table 8 harness (`compute_code_quality.py`); 10 in corrected mode, as its
-    /// quality-filtered scripts. Pass 10 in paper mode to label as those scripts do.
+    /// study's Table 8 harness (`compute_code_quality.py`); 10 in the corrected and qfd
+    /// modes, as its quality-filtered scripts.
     #[arg(long)]
     timeout: Option<u64>,
     /// Also write the quality summary as CSV: acc@1, MV@K, pass@K and pass@1/5/10/16 with

@@ -27,6 +27,7 @@ macro_rules! with_backend {
 }
 
 mod analyze;
+mod compare;
 mod correctness;
 mod demo;
 mod embed;
@@ -71,6 +72,9 @@ enum Command {
     /// Join the run files, labels files or score tables of a sharded study's slices
     /// (`--shard I/N`) into one file.
     Merge(merge::MergeArgs),
+    /// Two score tables of the same prompts compared metric by metric with paired
+    /// intervals (the paper's Table 17: one checkpoint at two temperatures).
+    Compare(compare::CompareArgs),
     /// Score a generation file with the diversity metrics (per-prompt table + summary).
     Score(score::ScoreArgs),
     /// Logits of one forward pass of an Olmo 3 checkpoint over a token sequence.
@@ -209,6 +213,7 @@ pub fn main() -> ExitCode {
         Command::Embed(args) => embed::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Score(args) => score::run(&args),
         Command::Logits(args) => logits::run(&args),
         Command::Olmo3Check(args) => olmo3_check::run(&args),

@@ -28,11 +28,12 @@ pub(crate) struct StudyArgs {
     extended: ExtendedArgs,
     #[command(flatten)]
     bootstrap: super::BootstrapArgs,
-    /// Checker semantics of the label stage.
+    /// Checker semantics of the label stage (`qfd` applies to the code tasks; the other
+    /// tasks are labelled in paper mode under it, and TruthfulQA and CRUXEval always).
     #[arg(long, value_enum, default_value_t = CheckMode::Paper)]
     mode: CheckMode,
-    /// Wall-clock seconds per program (code tasks; default: 5 in paper mode, 10 in
-    /// corrected mode, as `correctness`).
+    /// Wall-clock seconds per program (code tasks; default: 5 in paper mode, 10 in the
+    /// corrected and qfd modes, as `correctness`).
     #[arg(long)]
     timeout: Option<u64>,
     /// Run generated code even where the sandbox cannot isolate it (see `correctness`).

@@ -91,6 +91,7 @@ pub fn study_lineage(conditions: &[Condition], settings: &EvalSettings, name: &s
     let data = LabTask::ALL.iter().map(|task| (task.name().to_owned(), relative(&settings.lineage_dir))).collect();
     Lineage {
         name: name.to_owned(),
+        quality: Vec::new(),
         sample: Some(SampleSpec {
             tasks: LabTask::ALL.iter().map(|task| task.name().to_owned()).collect(),
             n: Some(settings.n),

@@ -147,6 +147,7 @@ mod tests {
             task: "t".into(),
             input_id: id.into(),
             n_outputs: 4,
+            mean_words: Some(2.5),
             ead: Some(ead),
             ead_n: Some(vec![ead; 5]),
             sbert: None,

@@ -190,6 +190,10 @@ pub struct PromptScores {
     pub input_id: String,
     /// Number of outputs scored.
     pub n_outputs: usize,
+    /// Mean output length in words: Python's `len(o.split())` over the outputs as scored
+    /// (think-stripped), for the length-against-diversity table (the paper's Table 16).
+    #[serde(default)]
+    pub mean_words: Option<f64>,
     /// `D_EAD`.
     pub ead: Option<f64>,
     /// `EAD_1..EAD_5`.
@@ -279,6 +283,13 @@ pub struct PromptScorer<'a, B: Backend> {
     pub extended: ExtendedSettings,
 }
 
+/// The mean length in words of `outputs`: Python's `len(o.split())` averaged over the
+/// outputs; `None` for no output.
+pub fn mean_words<S: AsRef<str>>(outputs: &[S]) -> Option<f64> {
+    let total: usize = outputs.iter().map(|o| crate::pycompat::string::py_split_whitespace(o.as_ref()).count()).sum();
+    (!outputs.is_empty()).then(|| total as f64 / outputs.len() as f64)
+}
+
 impl<B: Backend> PromptScorer<'_, B> {
     /// Passes over a record scored by an earlier run: advances the NLI sentence-pair
     /// stream exactly as scoring it would, so the prompts after it draw the same pairs.
@@ -330,6 +341,7 @@ impl<B: Backend> PromptScorer<'_, B> {
             task: record.task.clone(),
             input_id: record.input_id.clone(),
             n_outputs: record.outputs.len(),
+            mean_words: mean_words(&record.outputs),
             ead: ead_score.as_ref().map(|s| s.mean),
             ead_n: ead_score.map(|s| s.per_order),
             sbert,
@@ -547,11 +559,12 @@ pub enum TableError {
 
 /// The columns of the study's metrics in [`scores_frame`]; any other numeric column is an
 /// extension metric ([`super::extended`]).
-pub const STUDY_SCORE_COLUMNS: [&str; 18] = [
+pub const STUDY_SCORE_COLUMNS: [&str; 19] = [
     "model",
     "task",
     "input_id",
     "n_outputs",
+    "mean_words",
     "ead",
     "ead_1",
     "ead_2",
@@ -582,7 +595,7 @@ pub fn extended_columns<'a>(rows: impl IntoIterator<Item = &'a PromptScores>) ->
     columns
 }
 
-/// The per-prompt table as a frame: `model, task, input_id, n_outputs, ead, ead_1..ead_5,
+/// The per-prompt table as a frame: `model, task, input_id, n_outputs, mean_words, ead, ead_1..ead_5,
 /// sbert, vendi, nli, ast_pairwise, ast_distinct, parseability_rate, code_sbert,
 /// code_vendi`, then the extension columns any row has, sorted (nulls for metrics not
 /// computed).
@@ -593,6 +606,7 @@ pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
         Column::new("task".into(), text(|r| &r.task)),
         Column::new("input_id".into(), text(|r| &r.input_id)),
         Column::new("n_outputs".into(), rows.iter().map(|r| r.n_outputs as u64).collect::<Vec<_>>()),
+        Column::new("mean_words".into(), rows.iter().map(|r| r.mean_words).collect::<Vec<_>>()),
         Column::new("ead".into(), rows.iter().map(|r| r.ead).collect::<Vec<_>>()),
     ];
     for n in 0..5 {
@@ -703,6 +717,7 @@ fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
     };
     let (models, tasks, ids) = (text("model")?, text("task")?, text("input_id")?);
     let counts = number("n_outputs")?;
+    let words = number("mean_words")?;
     let (ead_mean, sbert, vendi, nli) = (number("ead")?, number("sbert")?, number("vendi")?, number("nli")?);
     let (ast_pairwise, ast_distinct) = (number("ast_pairwise")?, number("ast_distinct")?);
     let parseability_rate = number("parseability_rate")?;
@@ -725,6 +740,7 @@ fn scores_from_frame(frame: &DataFrame) -> Result<Vec<PromptScores>, String> {
                 task: tasks[row].clone(),
                 input_id: ids[row].clone(),
                 n_outputs: n_outputs as usize,
+                mean_words: words[row],
                 ead: ead_mean[row],
                 ead_n: orders,
                 sbert: sbert[row],

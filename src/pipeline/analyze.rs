@@ -26,6 +26,7 @@ use super::models::{LoadedEncoder, ModelSettings, load_nli};
 use super::{Progress, StageError, file_stem, hash_file};
 use crate::analysis::lineage::{Checkpoint, Lineage};
 use crate::analysis::per_prompt::PerPromptTable;
+use crate::analysis::quality_tables::read_quality_tables;
 use crate::analysis::report::write_study;
 use crate::analysis::study::{StudyResults, run_study};
 use crate::data::GenerationSource;
@@ -66,6 +67,9 @@ pub struct AnalyzeSettings {
     /// Score every output's NLL under the base checkpoint (`base_nll`, `base_nll_spread`):
     /// `Some(None)` with the lineage base's `model` folder, `Some(Some(dir))` with another.
     pub base_likelihood: Option<Option<PathBuf>>,
+    /// Quality tables to read beside the lineage's own `quality` list (`judge score`,
+    /// `correctness --summary`): `quality.csv`, Figure 4's judged half, WB-Score.
+    pub quality: Vec<PathBuf>,
 }
 
 impl Default for AnalyzeSettings {
@@ -81,9 +85,15 @@ impl Default for AnalyzeSettings {
             homogeneity: Vec::new(),
             curves: false,
             base_likelihood: None,
+            quality: Vec::new(),
         }
     }
 }
+
+/// The version of the measured per-prompt frame's columns, part of every checkpoint's
+/// reuse key: raised when the frame gains a column (2: `mean_words`), so that frames
+/// measured before are measured again rather than reused without it.
+const FRAME_SCHEMA: u32 = 2;
 
 /// One prompt's row of the per-prompt frame: its scores and, when labelled, its
 /// correctness side.
@@ -148,6 +158,11 @@ pub fn analyze_lineage<B: Backend>(
         );
     }
     let mut results = run_study(&lineage, &table, config)?;
+    let quality_tables: Vec<PathBuf> = lineage.quality.iter().chain(&settings.quality).cloned().collect();
+    for path in &quality_tables {
+        provenance = provenance.input(format!("quality table {}", path.display()), hash_file(path)?);
+    }
+    results.quality = read_quality_tables(&quality_tables, &lineage)?;
     // The passes over run files that need the encoder beside the per-prompt frame.
     if !settings.homogeneity.is_empty() || settings.curves {
         let encoder = LoadedEncoder::<B>::load(&settings.models.encoder_dir()?, device)?;
@@ -323,6 +338,7 @@ fn measure_lineage<B: Backend>(
         inputs.extend(hashes.iter().map(|(role, hash)| (format!("{role} {}", checkpoint.name), hash.clone())));
         let key = serde_json::json!({
             "tool_version": crate::TOOL_VERSION,
+            "frame_schema": FRAME_SCHEMA,
             "inputs": hashes,
             "encoder": encoder_hash,
             "nli": nli_hash,
@@ -468,7 +484,7 @@ fn labels_of<'a>(
 }
 
 /// The per-prompt frame of measured rows: the columns of
-/// [`crate::analysis::per_prompt`] plus `n_outputs`, `majority_vote`, `ead`, `vendi`,
+/// [`crate::analysis::per_prompt`] plus `n_outputs`, `mean_words`, `majority_vote`, `ead`, `vendi`,
 /// `nli` and the extension metrics any row has; undefined values are NaN.
 pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
     let floats =
@@ -479,6 +495,7 @@ pub fn rows_frame(model: &str, rows: &[PromptRow]) -> PolarsResult<DataFrame> {
         "task" => rows.iter().map(|r| r.0.task.clone()).collect::<Vec<_>>(),
         "input_id" => rows.iter().map(|r| r.0.input_id.clone()).collect::<Vec<_>>(),
         "n_outputs" => rows.iter().map(|r| r.0.n_outputs as u64).collect::<Vec<_>>(),
+        "mean_words" => floats(&|r| r.0.mean_words),
         "k_correct" => floats(&|r| r.1.map(|c| c.k_correct as f64)),
         "acc1" => floats(&|r| r.1.map(|c| flag(c.acc1))),
         "majority_vote" => floats(&|r| r.1.and_then(|c| c.majority_vote).map(flag)),
@@ -526,7 +543,7 @@ fn with_base_likelihood(
 
 /// The checkpoints' frames stacked; a column some checkpoints lack (a metric scored for
 /// others only) is NaN there.
-fn stack_frames(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+pub(crate) fn stack_frames(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     let mut names: Vec<PlSmallStr> = Vec::new();
     for frame in &frames {
         for name in frame.get_column_names() {

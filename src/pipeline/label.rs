@@ -33,7 +33,10 @@ use crate::data::labels::{LabelRecord, write_labels};
 use crate::lab::world::LabTask;
 use crate::metrics::text::strip_cot;
 use crate::pycompat::prompt_key;
-use crate::tasks::code::{humaneval_program, humaneval_program_corrected, mbpp_program, mbpp_program_corrected};
+use crate::tasks::code::{
+    humaneval_program, humaneval_program_corrected, humaneval_program_qfd, mbpp_program, mbpp_program_corrected,
+    mbpp_program_qfd,
+};
 use crate::tasks::cruxeval::{
     cruxeval_correct, extract_prediction, gold_output, majority_vote_correct as cruxeval_majority,
 };
@@ -60,17 +63,33 @@ pub enum CheckMode {
     /// point, MBPP's set-up code run) and IFEval (Google's official checker, strict and
     /// loose).
     Corrected,
+    /// The study's quality-filtered scripts' own code check (`check_code_correctness` of
+    /// `quality_filtered_diversity.py`, as `compute_code_diversity.py`), the labels behind
+    /// its correct-output diversity (Tables 14 and 15): the longest fenced block of the
+    /// CoT-stripped output whatever it defines, and a 10 s limit. HumanEval and MBPP only.
+    Qfd,
 }
 
 impl CheckMode {
+    /// The mode a checker of `quality` applies: the mode itself where it has rules of its
+    /// own for that checker, else the paper's (TruthfulQA and CRUXEval have one rule; qfd
+    /// is a code check). `study` labels every task with it.
+    pub fn for_quality(self, quality: Quality) -> CheckMode {
+        match (self, quality) {
+            (Self::Corrected, Quality::TruthfulQa | Quality::CruxEval) => Self::Paper,
+            (Self::Qfd, quality) if !matches!(quality, Quality::HumanEval | Quality::Mbpp) => Self::Paper,
+            (mode, _) => mode,
+        }
+    }
+
     /// The default time limit per program: 5 s in paper mode, the limit of the study's
-    /// Table 8 harness (`compute_code_quality.py`); 10 s in corrected mode, the limit of
-    /// its quality-filtered scripts (`quality_filtered_diversity.py`,
+    /// Table 8 harness (`compute_code_quality.py`); 10 s in the corrected and qfd modes,
+    /// the limit of its quality-filtered scripts (`quality_filtered_diversity.py`,
     /// `compute_code_diversity.py`), which a slow machine needs less often raised.
     pub fn default_timeout(self) -> Duration {
         match self {
             Self::Paper => Duration::from_secs(5),
-            Self::Corrected => Duration::from_secs(10),
+            Self::Corrected | Self::Qfd => Duration::from_secs(10),
         }
     }
 }
@@ -170,7 +189,6 @@ pub fn label_run(
     let Some(spec) = crate::tasks::task(task) else {
         return Err(StageError::Invalid(format!("--task {task}: unknown task (tasks: {})", task_names().join(", "))));
     };
-    let corrected = settings.mode == CheckMode::Corrected;
     match (spec.quality, settings.mode) {
         (Quality::Judged, _) => {
             return Err(StageError::Invalid(format!(
@@ -183,6 +201,14 @@ pub fn label_run(
                 "task `{}`: the {} checker has one rule, the paper's (no defect of it is corrected); use --mode paper",
                 spec.name,
                 format!("{:?}", spec.quality).to_lowercase()
+            )));
+        }
+        (Quality::HumanEval | Quality::Mbpp, CheckMode::Qfd) => {}
+        (_, CheckMode::Qfd) => {
+            return Err(StageError::Invalid(format!(
+                "task `{}`: --mode qfd is the quality-filtered scripts' code check (HumanEval, MBPP); use --mode paper \
+                 or corrected",
+                spec.name
             )));
         }
         _ => {}
@@ -217,7 +243,7 @@ pub fn label_run(
         {
             continue;
         }
-        let Some(checked) = checker.check(&document, &record.outputs, corrected)? else {
+        let Some(checked) = checker.check(&document, &record.outputs, settings.mode)? else {
             summary.uncheckable += 1;
             continue;
         };
@@ -405,9 +431,10 @@ impl<'a> Checker<'a> {
         &mut self,
         document: &TaskDocument,
         outputs: &[String],
-        corrected: bool,
+        mode: CheckMode,
     ) -> Result<Option<Checked>, StageError> {
         let doc = &document.doc;
+        let corrected = mode == CheckMode::Corrected;
         let checked = match self.spec.quality {
             Quality::Math => {
                 let gold = if self.spec.name == "gsm8k" {
@@ -438,7 +465,7 @@ impl<'a> Checker<'a> {
                 let details = answers.iter().map(|a| json!({"answer": a})).collect();
                 Checked { labels, details, gold: json!(gold), majority: Some(majority) }
             }
-            Quality::HumanEval | Quality::Mbpp => self.check_code(doc, outputs, corrected),
+            Quality::HumanEval | Quality::Mbpp => self.check_code(doc, outputs, mode),
             Quality::IfEval if corrected => {
                 let (ids, kwargs) = document_instructions(doc).map_err(|e| self.failed(document, e))?;
                 let detector = match &self.language_detector {
@@ -517,22 +544,26 @@ impl<'a> Checker<'a> {
 
     /// HumanEval and MBPP: each output assembled into a program and run in the sandbox.
     ///
-    /// The paper mode first passes every output through the study's `_strip_cot`, as its
-    /// harness does. That ends in `.strip()`, so a raw continuation (a function body
+    /// The paper and qfd modes first pass every output through the study's `_strip_cot`,
+    /// as its scripts do. That ends in `.strip()`, so a raw continuation (a function body
     /// written after the prompt) loses its first line's indentation and fails, which is
     /// why the study's Table 8 gives Base 1.6% HumanEval pass@1. The corrected mode keeps
     /// the output as written.
-    fn check_code(&mut self, doc: &Value, outputs: &[String], corrected: bool) -> Checked {
+    fn check_code(&mut self, doc: &Value, outputs: &[String], mode: CheckMode) -> Checked {
         let text = |key: &str| doc.get(key).and_then(Value::as_str).unwrap_or("");
         let stripped: Vec<String>;
-        let outputs = if corrected {
+        let outputs = if mode == CheckMode::Corrected {
             outputs
         } else {
             stripped = outputs.iter().map(|o| strip_cot(o)).collect();
             &stripped
         };
         let programs: Vec<String> = if self.spec.quality == Quality::HumanEval {
-            let assemble = if corrected { humaneval_program_corrected } else { humaneval_program };
+            let assemble = match mode {
+                CheckMode::Paper => humaneval_program,
+                CheckMode::Corrected => humaneval_program_corrected,
+                CheckMode::Qfd => humaneval_program_qfd,
+            };
             outputs.iter().map(|o| assemble(text("prompt"), o, text("test"), text("entry_point"))).collect()
         } else {
             let tests: Vec<String> = doc
@@ -540,9 +571,12 @@ impl<'a> Checker<'a> {
                 .and_then(Value::as_array)
                 .map(|t| t.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default();
-            match corrected {
-                true => outputs.iter().map(|o| mbpp_program_corrected(o, &tests, text("test_setup_code"))).collect(),
-                false => outputs.iter().map(|o| mbpp_program(o, &tests)).collect(),
+            match mode {
+                CheckMode::Paper => outputs.iter().map(|o| mbpp_program(o, &tests)).collect(),
+                CheckMode::Corrected => {
+                    outputs.iter().map(|o| mbpp_program_corrected(o, &tests, text("test_setup_code"))).collect()
+                }
+                CheckMode::Qfd => outputs.iter().map(|o| mbpp_program_qfd(o, &tests)).collect(),
             }
         };
         let sandbox = self.sandbox.as_ref().expect("code tasks have a sandbox");

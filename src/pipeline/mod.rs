@@ -16,6 +16,7 @@
 //! runs a slice of the prompts, and [`merge::merge_files`] joins the slices' files.
 
 pub mod analyze;
+pub mod compare;
 pub mod curves;
 pub mod diversity_results;
 pub mod homogeneity;
@@ -92,6 +93,9 @@ pub enum StageError {
     /// Writing the report, tables or figures failed.
     #[error(transparent)]
     Report(#[from] crate::analysis::report::ReportError),
+    /// A quality table cannot be read.
+    #[error(transparent)]
+    QualityTable(#[from] crate::analysis::quality_tables::QualityTableError),
     /// A frame operation failed.
     #[error("per-prompt frame: {0}")]
     Frame(#[from] polars::prelude::PolarsError),

@@ -347,8 +347,11 @@ fn label_checkpoint(
     for task in verifiable_tasks(run)? {
         let start = Instant::now();
         let path = out.join("labels").join(format!("{}.{}.jsonl", file_stem(&checkpoint.name), file_stem(task.name)));
-        let settings =
-            LabelSettings { data: data.get(task.name).cloned().or(settings.data.clone()), ..settings.clone() };
+        let settings = LabelSettings {
+            data: data.get(task.name).cloned().or(settings.data.clone()),
+            mode: settings.mode.for_quality(task.quality),
+            ..settings.clone()
+        };
         let inputs = BTreeMap::from([("run".to_owned(), run_sha256.clone())]);
         let key = serde_json::json!({
             "tool_version": crate::TOOL_VERSION,

@@ -124,6 +124,37 @@ pub fn mbpp_program_corrected(generated: &str, tests: &[String], setup: &str) ->
     format!("{code}\n\n{setup}\n{}\n", tests.join("\n"))
 }
 
+/// The quality-filtered scripts' code check (`check_code_correctness` of
+/// `quality_filtered_diversity.py` and `compute_code_diversity.py`), the labels behind the
+/// study's correct-output diversity (Tables 14 and 15): the code is the **longest** fenced
+/// block of the CoT-stripped output whatever it defines (the Table 8 harness prefers the
+/// block defining the entry point); a block defining the entry point runs standalone,
+/// anything else continues the prompt ([`humaneval_program`]). `output` is already
+/// passed through `_strip_cot`.
+pub fn humaneval_program_qfd(prompt: &str, output: &str, test: &str, entry_point: &str) -> String {
+    let code = extract_code_from_markdown(output, "");
+    if code.contains(&format!("def {entry_point}")) {
+        format!("{code}\n\n{test}\n\ncheck({entry_point})\n")
+    } else {
+        humaneval_program(prompt, &code, test, entry_point)
+    }
+}
+
+/// The quality-filtered scripts' MBPP check: the longest fenced block of the CoT-stripped
+/// `output`, its first top-level function renamed to the name the asserts call, then
+/// [`mbpp_program`].
+pub fn mbpp_program_qfd(output: &str, tests: &[String]) -> String {
+    let expected = tests.iter().find_map(|t| ASSERTED.captures(t).map(|c| c[1].to_owned())).unwrap_or_default();
+    let mut code = extract_code_from_markdown(output, "");
+    if !expected.is_empty()
+        && let Some(found) = FIRST_DEF.captures(&code).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned())
+        && found != expected
+    {
+        code = rename_function(&code, &found, &expected);
+    }
+    mbpp_program(&code, tests)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +197,19 @@ mod tests {
         // A fenced body continues the prompt without its fences.
         let program = humaneval_program_corrected("def f(x):\n", "```python\n    return x\n```", "T", "f");
         assert_eq!(program, "def f(x):\n    return x\n\nT\n\ncheck(f)\n");
+    }
+
+    #[test]
+    fn the_quality_filtered_check_takes_the_longest_block_whatever_it_defines() {
+        // The entry point is in the short block: Table 8's harness runs it, the
+        // quality-filtered scripts take the longer helper block, which the assembly then
+        // renames to the entry point.
+        let output =
+            "```python\ndef add(a, b):\n    return a + b\n```\n```python\ndef unrelated_helper(x):\n    return x\n```";
+        assert!(humaneval_program("P", output, "T", "add").starts_with("def add(a, b)"));
+        let qfd = humaneval_program_qfd("P", output, "T", "add");
+        assert_eq!(qfd, "def add(x):\n    return x\n\nT\n\ncheck(add)\n");
+        let tests = vec!["assert add(1, 2) == 3".to_owned()];
+        assert!(mbpp_program_qfd(output, &tests).starts_with("def add(x):\n    return x"));
     }
 }

@@ -101,6 +101,16 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
     write_checkpoint(dir.path(), "rl-nothink", 3, 3);
     let lineage = dir.path().join("lineage.toml");
     std::fs::write(&lineage, LINEAGE).unwrap();
+    // Judge tables as `judge score` writes them: the `model` column names checkpoints
+    // (the second row's model is not in the lineage and is skipped).
+    let judged = dir.path().join("tldr_judge.csv");
+    std::fs::write(
+        &judged,
+        "model,task,win_rate,n_wins,n_ties,n_losses,n_samples,win_rate_ci_low,win_rate_ci_high\n\
+         Think-SFT,tldr,0.600000,3,0,2,5,0.200000,1.000000\nOther,tldr,0.5,1,0,1,2,0,1\n\
+         Think,tldr,0.400000,2,0,3,5,0.000000,0.800000\n",
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let cache = dir.path().join("embeddings.cache");
     let args = [
@@ -122,6 +132,8 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         "--homogeneity",
         "Think-SFT:Base",
         "--curves",
+        "--quality",
+        judged.to_str().unwrap(),
     ];
     let output = divcollapse(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -221,6 +233,28 @@ fn analyze_measures_run_files_and_writes_tables_report_and_figures() {
         assert!((curve(model, "classes_emb", 1) - 1.0).abs() < tolerance::EXACT_F64);
     }
     assert!(out.join("figures/curves_pass.png").is_file() && out.join("figures/curves_majority.svg").is_file());
+
+    // The judge table's rates, matched to checkpoints, and Figure 4's judged half.
+    let quality = std::fs::read_to_string(out.join("quality.csv")).unwrap();
+    assert_eq!(
+        quality.lines().take(2).collect::<Vec<_>>(),
+        [
+            "model,task,measure,n,value,ci_low,ci_high,source",
+            &format!("Think-SFT,tldr,win_rate,5,0.6,0.2,1,{}", judged.display())
+        ],
+        "{quality}"
+    );
+    assert_eq!(quality.lines().count(), 3, "{quality}");
+    assert!(out.join("figures/judge_win_rate_stages.png").is_file());
+    assert!(report_mentions(&out, "| Think | tldr | win_rate | 5 | 0.400 [0.000, 0.800] |"));
+    // Table 16: the mean over the checkpoints sampled with their own reasoning (not the
+    // one without CoT) of each checkpoint's mean output length.
+    let length = std::fs::read_to_string(out.join("length_vs_sbert.csv")).unwrap();
+    let words: Vec<f64> = ["Base", "Think-SFT", "Think"].iter().map(|m| mean_metric(m, "mean_words")).collect();
+    let line = length.lines().find(|l| l.starts_with("gsm8k,mean_words,3,")).unwrap_or_else(|| panic!("{length}"));
+    let table_value: f64 = line.split(',').nth(3).unwrap().parse().unwrap();
+    assert!((table_value - words.iter().sum::<f64>() / 3.0).abs() < 1e-12, "{length}");
+    assert!(length.lines().any(|l| l.starts_with("ifeval,d_all_sbert,3,")), "{length}");
 
     // Think suppression: accuracy@1 of output 0 is 1 when p < correct (mod 6 pattern).
     let think = std::fs::read_to_string(out.join("think_suppression.csv")).unwrap();

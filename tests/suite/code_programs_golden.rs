@@ -1,12 +1,14 @@
-//! The paper-mode code checkers assemble exactly the programs the reference assembles
-//! (tests/golden/code_programs/): `prepare_humaneval_execution` and
-//! `prepare_mbpp_execution` on all 164 HumanEval and 500 MBPP problems, each with the
-//! completion forms models write (3,484 programs, compared by sha256).
+//! The paper-mode and qfd-mode code checkers assemble exactly the programs the reference
+//! assembles (tests/golden/code_programs/): `prepare_humaneval_execution` and
+//! `prepare_mbpp_execution`, and the quality-filtered script's `check_code_correctness`,
+//! on all 164 HumanEval and 500 MBPP problems, each with the completion forms models
+//! write (3,484 programs of each, compared by sha256).
 
 use std::collections::HashMap;
 
+use diversity_collapse::metrics::text::strip_cot;
 use diversity_collapse::provenance::sha256_bytes;
-use diversity_collapse::tasks::code::{humaneval_program, mbpp_program};
+use diversity_collapse::tasks::code::{humaneval_program, humaneval_program_qfd, mbpp_program, mbpp_program_qfd};
 use diversity_collapse::tasks::data::load_split;
 use diversity_collapse::tasks::task;
 use serde_json::Value;
@@ -27,16 +29,24 @@ fn programs_equal_the_reference_assembly_for_every_problem_and_form() {
         let doc = &docs[&format!("{task}:{}", case["id"])];
         let completion = case["completion"].as_str().unwrap();
         let text = |key: &str| doc[key].as_str().unwrap();
-        let program = if task == "humaneval" {
-            humaneval_program(text("prompt"), completion, text("test"), text("entry_point"))
+        let stripped = strip_cot(completion);
+        let (program, qfd) = if task == "humaneval" {
+            let (prompt, test, entry) = (text("prompt"), text("test"), text("entry_point"));
+            (humaneval_program(prompt, completion, test, entry), humaneval_program_qfd(prompt, &stripped, test, entry))
         } else {
-            let tests: Vec<String> =
-                doc["test_list"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
-            mbpp_program(completion, &tests)
+            let tests_of = |doc: &Value| -> Vec<String> {
+                doc["test_list"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect()
+            };
+            // The script's index keeps the last of two problems with the same text (76
+            // and 347), so it checks 76 against 347's tests; `--mode qfd` links by id.
+            let linked = &docs[&format!("{task}:{}", case["qfd_tests_id"])];
+            (mbpp_program(completion, &tests_of(doc)), mbpp_program_qfd(&stripped, &tests_of(linked)))
         };
         cases += 1;
-        if sha256_bytes(&program) != case["program_sha256"].as_str().unwrap() {
-            wrong.push(format!("{task} {} ({}):\n{program}", case["id"], case["form"]));
+        for (mode, program, field) in [("paper", program, "program_sha256"), ("qfd", qfd, "qfd_program_sha256")] {
+            if sha256_bytes(&program) != case[field].as_str().unwrap() {
+                wrong.push(format!("{mode} {task} {} ({}):\n{program}", case["id"], case["form"]));
+            }
         }
     }
     assert_eq!(cases, 3484);

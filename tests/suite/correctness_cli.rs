@@ -179,6 +179,7 @@ fn unavailable_checkers_are_clear_errors() {
         (vec!["--task", "cruxeval"], "cruxeval"),
         (vec!["--task", "truthfulqa", "--mode", "corrected"], "has one rule, the paper's"),
         (vec!["--task", "alpaca"], "judged by an LLM"),
+        (vec!["--task", "gsm8k", "--mode", "qfd"], "--mode qfd is the quality-filtered scripts' code check"),
         (vec!["--task", "nope"], "unknown task"),
     ] {
         let mut all = vec!["correctness", "--generations", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
@@ -212,11 +213,22 @@ fn humaneval_outputs_run_in_the_sandbox() {
             doc["prompt"].as_str().unwrap(),
             doc["canonical_solution"].as_str().unwrap()
         );
+        // The entry point in a short block and a longer usage block without it: Table 8's
+        // harness takes the block defining the entry point, the quality-filtered scripts
+        // the longest block, which continues the prompt without a body and fails.
+        let usage: Vec<String> = (0..60).map(|i| format!("print('usage example {i}:', {entry})")).collect();
+        let short_then_long = format!(
+            "```python\n{}{}\n```\nUsage:\n```python\n{}\n```",
+            doc["prompt"].as_str().unwrap(),
+            doc["canonical_solution"].as_str().unwrap(),
+            usage.join("\n")
+        );
         let outputs = [
             doc["canonical_solution"].as_str().unwrap().to_owned(),
             format!("    raise ValueError('{entry}')\n"),
             standalone,
             helper_first,
+            short_then_long,
         ];
         writeln!(
             generations,
@@ -244,11 +256,11 @@ fn humaneval_outputs_run_in_the_sandbox() {
     // The paper mode strips each output as the study's harness does (`_strip_cot` ends in
     // `.strip()`), so the raw continuation loses its first indentation and fails.
     for line in &lines {
-        assert_eq!(line["labels"], json!([false, false, true, false]), "{line}");
+        assert_eq!(line["labels"], json!([false, false, true, false, true]), "{line}");
         assert_eq!(line["details"][1]["outcome"]["outcome"], "failed");
         assert_eq!(line["majority_vote"], Value::Null);
     }
-    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.2500"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass@1 0.4000"));
 
     // The corrected mode keeps the continuation's indentation and the defined entry point,
     // so the continuation and the helper-first program pass.
@@ -267,7 +279,27 @@ fn humaneval_outputs_run_in_the_sandbox() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     for line in std::fs::read_to_string(&corrected).unwrap().lines() {
         let line: Value = serde_json::from_str(line).unwrap();
-        assert_eq!(line["labels"], json!([true, false, true, true]), "{line}");
+        assert_eq!(line["labels"], json!([true, false, true, true, true]), "{line}");
+    }
+
+    // The quality-filtered scripts' check: the longest block, whatever it defines; a
+    // block that defines the entry point runs as written (the helper keeps its name).
+    let qfd = dir.path().join("qfd.jsonl");
+    let output = divcollapse(&[
+        "correctness",
+        "--task",
+        "humaneval",
+        "--mode",
+        "qfd",
+        "--generations",
+        input.to_str().unwrap(),
+        "--out",
+        qfd.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for line in std::fs::read_to_string(&qfd).unwrap().lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["labels"], json!([false, false, true, true, false]), "{line}");
     }
 }
 

@@ -14,6 +14,7 @@ mod code_canonical;
 mod code_diversity_golden;
 mod code_programs_golden;
 mod correctness_cli;
+mod correlation_golden;
 mod crash_safety;
 mod cruxeval_golden;
 mod diversity_results_golden;

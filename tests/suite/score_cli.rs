@@ -207,3 +207,79 @@ fn on_trace_scores_the_think_spans_and_trace_columns_sit_beside_the_answers() {
         "{stderr}"
     );
 }
+
+/// `compare`: two `score` runs of the same prompts (one sampled "hot", one "cold"),
+/// metric by metric, paired over the prompts both have (the paper's Table 17).
+#[test]
+fn compare_pairs_two_score_tables_over_their_shared_prompts() {
+    let dir = tempfile::tempdir().unwrap();
+    let write_run = |name: &str, prompts: usize, variety: usize| {
+        let path = dir.path().join(format!("{name}.jsonl"));
+        let mut file = std::fs::File::create(&path).unwrap();
+        for p in 0..prompts {
+            let outputs: Vec<String> = (0..4)
+                .map(|k| format!("answer {} to question {p} with words {}", k % variety, "x ".repeat(k)))
+                .collect();
+            writeln!(
+                file,
+                "{}",
+                serde_json::json!({"input_id": p, "prompt": p.to_string(), "outputs": outputs, "task": "t|0"})
+            )
+            .unwrap();
+        }
+        path
+    };
+    let score = |run: &std::path::Path, out: &str| {
+        let out = dir.path().join(out);
+        let args =
+            ["score", "--generations", run.to_str().unwrap(), "--metrics", "ead", "--out", out.to_str().unwrap()];
+        let output = divcollapse(&args);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        out
+    };
+    // The hot run has one prompt more, which the comparison leaves out.
+    let hot = score(&write_run("hot", 6, 4), "hot.csv");
+    let cold = score(&write_run("cold", 5, 1), "cold.csv");
+    let table = dir.path().join("table17.csv");
+    let args =
+        ["compare", "--scores", cold.to_str().unwrap(), "--baseline", hot.to_str().unwrap(), "--bootstrap", "300"];
+    let output = divcollapse(&[&args[..], &["--out", table.to_str().unwrap()]].concat());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let ead_of = |path: &std::path::Path| -> Vec<f64> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == "ead").unwrap();
+        text.lines().skip(1).take(5).map(|l| l.split(',').nth(at).unwrap().parse().unwrap()).collect()
+    };
+    let (hot_ead, cold_ead) = (ead_of(&hot), ead_of(&cold));
+    let (hot_mean, cold_mean) = (hot_ead.iter().sum::<f64>() / 5.0, cold_ead.iter().sum::<f64>() / 5.0);
+    let csv = std::fs::read_to_string(&table).unwrap();
+    let row: Vec<f64> = csv
+        .lines()
+        .find(|l| l.starts_with("t,ead,5,"))
+        .unwrap_or_else(|| panic!("{csv}"))
+        .split(',')
+        .skip(3)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!((row[0] - hot_mean).abs() < 1e-12 && (row[3] - cold_mean).abs() < 1e-12, "{csv}");
+    assert!((row[9] - (cold_mean - hot_mean) / hot_mean * 100.0).abs() < 1e-9, "{csv}");
+    assert!(row[10] <= row[9] && row[9] <= row[11], "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("t,mean_words,5,")), "{csv}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("| t | ead | 5 |"));
+
+    // Tables of different prompts are a clear error.
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(
+        &other,
+        "{\"input_id\": \"z\", \"prompt\": \"z\", \"outputs\": [\"a b\", \"c d\"], \"task\": \"t|0\"}\n",
+    )
+    .unwrap();
+    let other = score(&other, "other.csv");
+    let output = divcollapse(&["compare", "--scores", other.to_str().unwrap(), "--baseline", hot.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("no task and metric in common over shared prompts"),
+        "{stderr}"
+    );
+}

@@ -60,6 +60,12 @@ pub const STAGE_ATTRIBUTION_IDENTITY: f64 = 1e-9;
 /// decimal is the most rounding can move it.
 pub const DIVERSITY_RESULTS_ROUNDING: f64 = 5e-7;
 
+// Rank correlation, against scipy.stats.spearmanr (tests/golden/correlation/).
+
+/// Spearman's ρ against scipy's: both are Pearson's r of the same exact ranks (halves and
+/// integers), summed in a different order (scipy centres with numpy's pairwise sums).
+pub const SPEARMAN_ABSOLUTE: f64 = 1e-13;
+
 // Bootstrap, against scipy.stats.bootstrap (tests/golden/bootstrap/).
 
 /// The BCa acceleration `a` against scipy's `a_hat`, relative to `max(|a|,
