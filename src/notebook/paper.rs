@@ -1,4 +1,4 @@
-//! The paper's published per-checkpoint numbers (Tables 3–17) for the notebooks: as
+//! The paper's published per-checkpoint numbers (Tables 3–17 and 19) for the notebooks: as
 //! tables, as the stage attribution the paper draws from them, and as figures. These
 //! are point estimates: the paper publishes no intervals.
 
