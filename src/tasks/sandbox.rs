@@ -24,15 +24,18 @@
 //!   the namespace waits for the init and ends with the interpreter's exit status. The program runs as the
 //!   unprivileged user `nobody` (65534) with `no_new_privs`, so the process limit counts
 //!   only sandboxed processes;
-//! * without root: the same limits, and a new user and network namespace when the
-//!   kernel allows unprivileged user namespaces; otherwise there is no network isolation
-//!   and [`Sandbox::isolation`] says so. Without the full isolation
-//!   ([`Sandbox::missing_isolation`]), the label stage refuses to run generated code
-//!   unless it is told `--unsafe-no-sandbox`.
+//! * without root, where the kernel allows unprivileged user namespaces: the same
+//!   namespaces, root, init and limits, built inside a new user namespace that maps only
+//!   the invoking user to itself (as bubblewrap does unprivileged). The program runs as
+//!   that user with no capabilities (`execve` of a non-root user drops the ones the
+//!   namespace gave for building the root) and `no_new_privs`; the process limit counts
+//!   every process of that user, so it is raised by those already running;
+//! * where neither works: the same limits only, and [`Sandbox::isolation`] says so.
+//!   Without the full isolation ([`Sandbox::missing_isolation`]), the label stage refuses
+//!   to run generated code unless it is told `--unsafe-no-sandbox`.
 //!
-//! Without root, a program that calls `setsid()` in a child escapes the process-group
-//! kill; the process limit and the CPU limit still bound it. As root the PID namespace
-//! ends it with the program.
+//! A remount keeps the flags the host's mount has (`nosuid`, `nodev`, `noexec`, atime):
+//! in a user namespace those are locked, and dropping them fails.
 
 use std::ffi::{CStr, CString};
 use std::io::Read;
@@ -146,10 +149,10 @@ impl Sandbox {
         });
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
-        let namespaces = root && namespaces_work();
-        if root && !namespaces {
+        let namespaces = namespaces_work(root);
+        if !namespaces {
             tracing::warn!(
-                "sandbox: namespaces or the minimal root are not permitted here; programs run as nobody with limits only"
+                "sandbox: namespaces or the minimal root are not permitted here; programs would run with limits only"
             );
         }
         Self { limits, python, root, namespaces }
@@ -161,21 +164,28 @@ impl Sandbox {
         self.root && self.namespaces
     }
 
+    /// The user id sandboxed programs run as on the host: `nobody` as root, else the
+    /// invoking user.
+    pub fn program_uid(&self) -> u32 {
+        // SAFETY: getuid has no preconditions.
+        if self.root { NOBODY } else { unsafe { libc::getuid() } }
+    }
+
     /// What this sandbox cannot isolate here, in words; `None` when it applies everything
     /// (the minimal root, the PID, mount and network namespaces, the switch to `nobody`).
     pub fn missing_isolation(&self) -> Option<String> {
         match (self.root, self.namespaces) {
-            (true, true) => None,
+            (_, true) => None,
             (true, false) => Some(
                 "the kernel or the container forbids the namespaces and the minimal root (unshare or pivot_root \
                  failed: a container without CAP_SYS_ADMIN, or namespaces disabled), so programs would run as \
                  nobody in the host's file system, with the host's network and without a PID namespace"
                     .into(),
             ),
-            (false, _) => Some(
-                "the tool is not running as root, and the minimal root, the PID and mount namespaces and the switch \
-                 to nobody need root (they are not built on unprivileged user namespaces), so programs would see \
-                 every file this user can read and could leave processes behind"
+            (false, false) => Some(
+                "the tool is not running as root, and the kernel or the container forbids unprivileged user \
+                 namespaces (or the mounts of the minimal root inside one), so programs would see every file this \
+                 user can read, reach the network and could leave processes behind"
                     .into(),
             ),
         }
@@ -195,21 +205,24 @@ impl Sandbox {
 
     /// What isolation this sandbox applies, in words (for reports and provenance).
     pub fn isolation(&self) -> String {
-        if self.root && !self.namespaces {
-            return "rlimits (cpu, address space, file size, processes, files); runs as nobody with no_new_privs; \
-                    cleared environment; no network or mount namespace (not permitted here)"
-                .into();
-        }
-        if self.root {
-            "rlimits (cpu, address space, file size, processes, files); new network, IPC, UTS, PID and mount \
-             namespaces; a minimal read-only root (/usr, ld.so.cache, null/zero/random/urandom, its own /proc) with \
-             a writable private /tmp and /work (64 MB each); every process ends with the program; runs as nobody \
-             with no_new_privs; cleared environment"
-                .into()
-        } else {
-            "rlimits (cpu, address space, file size, processes, files); a user and network namespace when the \
-             kernel allows it (otherwise no network isolation); cleared environment"
-                .into()
+        let namespaces = "new network, IPC, UTS, PID and mount namespaces; a minimal read-only root (/usr, \
+                          ld.so.cache, null/zero/random/urandom, its own /proc) with a writable private /tmp and \
+                          /work (64 MB each); every process ends with the program";
+        match (self.root, self.namespaces) {
+            (true, true) => format!(
+                "rlimits (cpu, address space, file size, processes, files); {namespaces}; runs as nobody with \
+                 no_new_privs; cleared environment"
+            ),
+            (false, true) => format!(
+                "rlimits (cpu, address space, file size, processes, files); a user namespace mapping only this \
+                 user; {namespaces}; runs as this user without capabilities, with no_new_privs; cleared environment"
+            ),
+            (true, false) => "rlimits (cpu, address space, file size, processes, files); runs as nobody with \
+                              no_new_privs; cleared environment; no network or mount namespace (not permitted here)"
+                .into(),
+            (false, false) => "rlimits (cpu, address space, file size, processes, files); cleared environment; no \
+                               namespaces (unprivileged user namespaces not permitted here)"
+                .into(),
         }
     }
 
@@ -259,7 +272,7 @@ impl Sandbox {
     }
 
     fn spawn_and_wait(&self, directory: &Path, start: Instant) -> Result<RunResult, String> {
-        let plan = if self.drops_privileges() { Some(RootPlan::new(directory)?) } else { None };
+        let plan = if self.namespaces { Some(RootPlan::new(directory, !self.root)?) } else { None };
         // In its own root the program works in /work with a private /tmp.
         let (home, tmp) = match plan {
             Some(_) => (Path::new("/work"), Path::new("/tmp")),
@@ -310,17 +323,19 @@ impl Sandbox {
         let stdout = child.stdout.take().map(|pipe| std::thread::spawn(move || read_capped(pipe, cap)));
         let stderr = child.stderr.take().map(|pipe| std::thread::spawn(move || read_capped(pipe, cap)));
         let mut killed_for: Option<Outcome> = None;
+        let exit = ExitWatch::open(pid);
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) => {}
                 Err(e) => return Err(format!("waiting for the program: {e}")),
             }
-            if start.elapsed() > self.limits.wall && killed_for.is_none() {
+            let left = self.limits.wall.saturating_sub(start.elapsed());
+            if left.is_zero() && killed_for.is_none() {
                 kill_group(pid);
                 killed_for = Some(Outcome::Timeout);
             }
-            std::thread::sleep(Duration::from_millis(5));
+            exit.wait(if left.is_zero() { Duration::from_millis(5) } else { left });
         };
         // Whatever the program left running in its group goes too.
         kill_group(pid);
@@ -333,6 +348,33 @@ impl Sandbox {
             classify(status, &stderr)
         });
         Ok(RunResult { outcome, stdout, stderr, seconds: start.elapsed().as_secs_f64() })
+    }
+}
+
+/// Wakes the waiting thread as soon as a child exits: a pidfd polled for readability
+/// (Linux 5.3 and later), else a 5 ms sleep between checks.
+struct ExitWatch(Option<std::os::fd::OwnedFd>);
+
+impl ExitWatch {
+    fn open(pid: libc::pid_t) -> Self {
+        // SAFETY: pidfd_open on our own child; a non-negative result is a new descriptor.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        Self((fd >= 0).then(|| {
+            // SAFETY: a descriptor this process just opened and owns.
+            unsafe { std::os::fd::FromRawFd::from_raw_fd(fd as libc::c_int) }
+        }))
+    }
+
+    /// Returns when the child has exited or `most` has passed (or a signal interrupts).
+    fn wait(&self, most: Duration) {
+        let Some(fd) = &self.0 else {
+            std::thread::sleep(most.min(Duration::from_millis(5)));
+            return;
+        };
+        let mut poll = libc::pollfd { fd: std::os::fd::AsRawFd::as_raw_fd(fd), events: libc::POLLIN, revents: 0 };
+        let millis = most.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut poll, 1, millis) };
     }
 }
 
@@ -424,17 +466,20 @@ fn classify(status: std::process::ExitStatus, stderr: &str) -> Outcome {
 
 /// Whether the full sandbox works here: the namespaces, the minimal root and the switch
 /// to `nobody`, probed by running `true` in it (a container may forbid some of it).
-fn namespaces_work() -> bool {
+fn namespaces_work(root: bool) -> bool {
     let probe = || -> Result<bool, String> {
         let directory = tempfile::Builder::new().prefix("divcollapse-sandbox-").tempdir().map_err(|e| e.to_string())?;
         std::fs::write(directory.path().join("program.py"), "").map_err(|e| e.to_string())?;
-        let plan = RootPlan::new(directory.path())?;
-        let limits = SandboxLimits::default();
+        let plan = RootPlan::new(directory.path(), !root)?;
+        let mut limits = SandboxLimits::default();
+        if !root {
+            limits.processes += tasks_of_current_user();
+        }
         let mut command = Command::new("true");
         command.current_dir(directory.path()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         // SAFETY: the closure only makes system calls on prepared paths (see `isolate_child`).
         unsafe {
-            command.pre_exec(move || isolate_child(&limits, true, Some(&plan)));
+            command.pre_exec(move || isolate_child(&limits, root, Some(&plan)));
         }
         command.status().map(|s| s.success()).map_err(|e| e.to_string())
     };
@@ -447,7 +492,7 @@ fn namespaces_work() -> bool {
     }
 }
 
-/// The namespaces of a sandboxed program (as root).
+/// The namespaces of a sandboxed program (with a new user namespace too without root).
 const NAMESPACES: libc::c_int =
     libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
 
@@ -463,8 +508,9 @@ struct RootPlan {
     script: CString,
     /// Directories to create under the new root, in order.
     directories: Vec<CString>,
-    /// Read-only binds: (host source, target under the new root, is a file).
-    binds: Vec<(CString, CString, bool)>,
+    /// Read-only binds: (host source, target under the new root, is a file, the host
+    /// mount's flags a remount must keep).
+    binds: Vec<(CString, CString, bool, libc::c_ulong)>,
     /// Links under the new root: (target text, link path).
     links: Vec<(CString, CString)>,
     dev: CString,
@@ -473,7 +519,51 @@ struct RootPlan {
     tmp: CString,
     work: CString,
     work_script: CString,
+    /// The flags of the host mount holding the program, kept by its read-only bind.
+    script_flags: libc::c_ulong,
     old_root: CString,
+    /// Without root: the user namespace's maps, written by the child after `unshare`.
+    user_maps: Option<UserMaps>,
+}
+
+/// The maps of an unprivileged sandbox's user namespace: the invoking user and group
+/// mapped to themselves, nothing else (so no other id exists inside).
+struct UserMaps {
+    uid_map: CString,
+    gid_map: CString,
+}
+
+impl UserMaps {
+    fn of_current_user() -> Self {
+        // SAFETY: getuid and getgid have no preconditions.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        Self {
+            uid_map: CString::new(format!("{uid} {uid} 1\n")).expect("digits"),
+            gid_map: CString::new(format!("{gid} {gid} 1\n")).expect("digits"),
+        }
+    }
+}
+
+/// Writes `text` to the file `path` (between fork and exec).
+///
+/// # Safety
+/// Plain system calls.
+unsafe fn write_file(path: &CStr, text: &CStr) -> std::io::Result<()> {
+    // SAFETY: valid strings; the descriptor is closed before returning.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let bytes = text.to_bytes();
+        let written = libc::write(fd, bytes.as_ptr().cast(), bytes.len());
+        let error = std::io::Error::last_os_error();
+        libc::close(fd);
+        if written != bytes.len() as isize {
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 fn cstring(path: &Path) -> Result<CString, String> {
@@ -481,14 +571,15 @@ fn cstring(path: &Path) -> Result<CString, String> {
 }
 
 impl RootPlan {
-    /// The plan for a program in `directory` (which holds `program.py`).
-    fn new(directory: &Path) -> Result<Self, String> {
+    /// The plan for a program in `directory` (which holds `program.py`); `unprivileged`:
+    /// built inside a user namespace of the invoking user.
+    fn new(directory: &Path, unprivileged: bool) -> Result<Self, String> {
         let root = directory.join("root");
         std::fs::create_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
         let under = |name: &str| cstring(&root.join(name));
         let mut directories = vec![under("usr")?, under("etc")?, under("dev")?, under("proc")?];
         directories.extend([under("tmp")?, under("work")?, under(".old")?]);
-        let mut binds = vec![(c"/usr".to_owned(), under("usr")?, false)];
+        let mut binds = vec![(c"/usr".to_owned(), under("usr")?, false, host_mount_flags(Path::new("/usr"))?)];
         let mut links = Vec::new();
         // Merged-/usr systems link these into /usr; others have directories to bind.
         for name in ["bin", "lib", "lib64", "sbin", "lib32", "libx32"] {
@@ -497,13 +588,14 @@ impl RootPlan {
                 Ok(target) => links.push((cstring(&target)?, under(name)?)),
                 Err(_) if host.is_dir() => {
                     directories.push(under(name)?);
-                    binds.push((cstring(&host)?, under(name)?, false));
+                    binds.push((cstring(&host)?, under(name)?, false, host_mount_flags(&host)?));
                 }
                 Err(_) => {}
             }
         }
         if Path::new("/etc/ld.so.cache").is_file() {
-            binds.push((c"/etc/ld.so.cache".to_owned(), under("etc/ld.so.cache")?, true));
+            let flags = host_mount_flags(Path::new("/etc/ld.so.cache"))?;
+            binds.push((c"/etc/ld.so.cache".to_owned(), under("etc/ld.so.cache")?, true, flags));
         }
         let devices = ["null", "zero", "random", "urandom"]
             .iter()
@@ -511,6 +603,7 @@ impl RootPlan {
             .collect::<Result<_, String>>()?;
         Ok(Self {
             script: cstring(&directory.join("program.py"))?,
+            script_flags: host_mount_flags(&directory.join("program.py"))?,
             directories,
             binds,
             links,
@@ -522,6 +615,7 @@ impl RootPlan {
             work_script: under("work/program.py")?,
             old_root: under(".old")?,
             root: cstring(&root)?,
+            user_maps: unprivileged.then(UserMaps::of_current_user),
         })
     }
 }
@@ -565,13 +659,36 @@ unsafe fn touch(path: &CStr) -> std::io::Result<()> {
 ///
 /// # Safety
 /// Plain system calls; callable between fork and exec.
-unsafe fn bind_read_only(source: &CStr, target: &CStr) -> std::io::Result<()> {
+unsafe fn bind_read_only(source: &CStr, target: &CStr, kept: libc::c_ulong) -> std::io::Result<()> {
     let flags = libc::MS_BIND | libc::MS_REC;
     // SAFETY: valid strings.
     unsafe {
         mount(Some(source), target, None, flags, None)?;
-        mount(None, target, None, flags | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID, None)
+        mount(None, target, None, flags | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | kept, None)
     }
+}
+
+/// The flags of the host mount holding `path` that a remount of a bind of it must repeat
+/// (locked in a user namespace): `nosuid`, `nodev`, `noexec` and the atime behaviour.
+fn host_mount_flags(path: &Path) -> Result<libc::c_ulong, String> {
+    const KEPT: [(libc::c_ulong, libc::c_ulong); 6] = [
+        (libc::ST_NOSUID, libc::MS_NOSUID),
+        (libc::ST_NODEV, libc::MS_NODEV),
+        (libc::ST_NOEXEC, libc::MS_NOEXEC),
+        (libc::ST_NOATIME, libc::MS_NOATIME),
+        (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+        (libc::ST_RELATIME, libc::MS_RELATIME),
+    ];
+    let name = cstring(path)?;
+    // SAFETY: a valid path and a zeroed buffer that statvfs fills.
+    let stat = unsafe {
+        let mut stat: libc::statvfs = std::mem::zeroed();
+        if libc::statvfs(name.as_ptr(), &mut stat) != 0 {
+            return Err(format!("{}: {}", path.display(), std::io::Error::last_os_error()));
+        }
+        stat
+    };
+    Ok(KEPT.iter().filter(|(st, _)| stat.f_flag & st != 0).fold(0, |flags, (_, ms)| flags | ms))
 }
 
 /// In the program's PID namespace: builds its root and enters it (see the module docs).
@@ -589,11 +706,11 @@ unsafe fn enter_root(plan: &RootPlan) -> std::io::Result<()> {
         for (target, link) in &plan.links {
             check(libc::symlink(target.as_ptr(), link.as_ptr()))?;
         }
-        for (source, target, is_file) in &plan.binds {
+        for (source, target, is_file, kept) in &plan.binds {
             if *is_file {
                 touch(target)?;
             }
-            bind_read_only(source, target)?;
+            bind_read_only(source, target, *kept)?;
         }
         mount(Some(c"tmpfs"), &plan.dev, Some(c"tmpfs"), libc::MS_NOSUID, Some(c"size=64k,mode=0755"))?;
         for (source, target) in &plan.devices {
@@ -604,7 +721,7 @@ unsafe fn enter_root(plan: &RootPlan) -> std::io::Result<()> {
         mount(Some(c"tmpfs"), &plan.tmp, Some(c"tmpfs"), nosuid_nodev, Some(TMPFS_SIZE))?;
         mount(Some(c"tmpfs"), &plan.work, Some(c"tmpfs"), nosuid_nodev, Some(TMPFS_SIZE))?;
         touch(&plan.work_script)?;
-        bind_read_only(&plan.script, &plan.work_script)?;
+        bind_read_only(&plan.script, &plan.work_script, plan.script_flags)?;
         check(libc::syscall(libc::SYS_pivot_root, plan.root.as_ptr(), plan.old_root.as_ptr()) as libc::c_int)?;
         check(libc::chdir(c"/".as_ptr()))?;
         check(libc::umount2(c"/.old".as_ptr(), libc::MNT_DETACH))?;
@@ -710,7 +827,15 @@ fn isolate_child(limits: &SandboxLimits, root: bool, plan: Option<&RootPlan>) ->
             return Err(std::io::Error::last_os_error());
         }
         if let Some(plan) = plan {
-            check(libc::unshare(NAMESPACES))?;
+            match &plan.user_maps {
+                Some(maps) => {
+                    check(libc::unshare(libc::CLONE_NEWUSER | NAMESPACES))?;
+                    write_file(c"/proc/self/setgroups", c"deny")?;
+                    write_file(c"/proc/self/uid_map", &maps.uid_map)?;
+                    write_file(c"/proc/self/gid_map", &maps.gid_map)?;
+                }
+                None => check(libc::unshare(NAMESPACES))?,
+            }
             mount(Some(c"none"), c"/", None, libc::MS_REC | libc::MS_PRIVATE, None)?;
             // The program's wait status goes from the namespace's init to the relay.
             let mut status = [0; 2];
@@ -732,11 +857,6 @@ fn isolate_child(limits: &SandboxLimits, root: bool, plan: Option<&RootPlan>) ->
                     libc::close(status[1]);
                 }
                 program => init(program, status[1]),
-            }
-        } else if !root {
-            // Best effort: a user namespace makes a network namespace possible.
-            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) != 0 {
-                let _ = libc::unshare(libc::CLONE_NEWNET);
             }
         }
         let limit = |resource, value: u64| {

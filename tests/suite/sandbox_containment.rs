@@ -1,6 +1,11 @@
 //! The code sandbox contains hostile programs: each is reported as a failure with the
 //! right reason, the host keeps running, nothing is left behind, and a correct program
 //! run right after still passes.
+//!
+//! Run as root, the tests check the sandbox that drops to `nobody`; and
+//! [`containment_holds_for_an_unprivileged_user`] runs this whole module again as an
+//! unprivileged user (from a copy of this test binary), where the sandbox is built on a
+//! user namespace.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -20,6 +25,19 @@ fn processes_of(uid: u32) -> usize {
         .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
         .filter(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some(&uid.to_string())))
         .count()
+}
+
+/// Set in the copy of this binary that runs the module as an unprivileged user.
+const CHILD: &str = "DIVCOLLAPSE_SANDBOX_CHILD";
+
+/// Whether the sandbox here applies every isolation (the minimal root, the namespaces);
+/// in the unprivileged run, it must.
+fn fully_isolated() -> bool {
+    let missing = sandbox().missing_isolation();
+    if std::env::var_os(CHILD).is_some() {
+        assert_eq!(missing, None, "the unprivileged sandbox must isolate fully where user namespaces are permitted");
+    }
+    missing.is_none()
 }
 
 fn leftovers() -> usize {
@@ -48,6 +66,8 @@ fn limit(outcome: &Outcome, which: &str) -> bool {
 fn hostile_programs_are_contained() {
     let _serial = crate::sandbox_serial();
     let before = leftovers();
+    let uid = sandbox().program_uid();
+    let processes = processes_of(uid);
     assert_contained(
         "import os\nwhile True:\n    os.fork()\n",
         |o| limit(o, "processes") || matches!(o, Outcome::Timeout),
@@ -66,8 +86,8 @@ fn hostile_programs_are_contained() {
     );
     assert_contained("print('x' * (100 * 1024 * 1024))\n", |o| limit(o, "output"), "100 MB of output");
     assert_eq!(leftovers(), before, "temporary directories are removed");
-    if sandbox().drops_privileges() {
-        assert_eq!(processes_of(65534), 0, "no sandboxed process survives");
+    if fully_isolated() {
+        assert_eq!(processes_of(uid), processes, "no sandboxed process survives");
     }
 }
 
@@ -81,10 +101,9 @@ fn environment_network_and_outside_writes_are_unavailable() {
         |o| matches!(o, Outcome::Failed { exit_code: 1 }),
         "reading a secret of the parent's environment",
     );
-    if !sandbox().drops_privileges() {
-        // Without root there is no mount namespace and no user to drop to: the network and
-        // file-system checks below need the full sandbox.
-        eprintln!("not running as root: network and file-system containment are not checked");
+    if !fully_isolated() {
+        // Without the namespaces the network and file-system checks below cannot hold.
+        eprintln!("no namespaces here: network and file-system containment are not checked");
         return;
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -130,10 +149,12 @@ fn environment_network_and_outside_writes_are_unavailable() {
 #[test]
 fn host_files_processes_and_other_sandboxes_are_out_of_reach() {
     let _serial = crate::sandbox_serial();
-    if !sandbox().drops_privileges() {
-        eprintln!("not running as root: the minimal root and the PID namespace are not checked");
+    if !fully_isolated() {
+        eprintln!("no namespaces here: the minimal root and the PID namespace are not checked");
         return;
     }
+    let uid = sandbox().program_uid();
+    let processes = processes_of(uid);
     let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml").display().to_string();
     assert_contained(
         &format!(
@@ -162,9 +183,9 @@ fn host_files_processes_and_other_sandboxes_are_out_of_reach() {
          \x20   os._exit(0)\ntime.sleep(0.2)\n"
     );
     assert_contained(&daemon, |o| matches!(o, Outcome::Passed), "a detached daemon");
-    assert_eq!(processes_of(65534), 0, "no sandboxed process survives its program");
+    assert_eq!(processes_of(uid), processes, "no sandboxed process survives its program");
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(processes_of(65534), 0, "no sandboxed process appears later");
+    assert_eq!(processes_of(uid), processes, "no sandboxed process appears later");
     assert!(!marker.exists(), "the daemon wrote nothing on the host");
     // Two programs at once: neither sees the other's working directory.
     let sandbox = sandbox();
@@ -197,4 +218,74 @@ fn many_programs_run_in_parallel_with_results_in_order() {
         let expected = if i % 2 == 0 { Outcome::Passed } else { Outcome::Failed { exit_code: 1 } };
         assert_eq!(result.outcome, expected, "program {i}");
     }
+}
+
+/// Whether this kernel lets an unprivileged user create user namespaces.
+fn unprivileged_user_namespaces_allowed() -> bool {
+    let read = |path: &str| std::fs::read_to_string(path).ok().map(|s| s.trim().to_owned());
+    read("/proc/sys/user/max_user_namespaces").is_some_and(|n| n != "0")
+        && read("/proc/sys/kernel/unprivileged_userns_clone").is_none_or(|v| v != "0")
+        && read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").is_none_or(|v| v != "1")
+}
+
+/// Every test of this module again, as the unprivileged user `nobody`, from a copy of this
+/// test binary (and of the shared libraries it loads from places `nobody` cannot read):
+/// the sandbox then builds the same root and namespaces inside a user namespace, and each
+/// attack must fail there too.
+#[test]
+fn containment_holds_for_an_unprivileged_user() {
+    // SAFETY: geteuid has no preconditions.
+    if std::env::var_os(CHILD).is_some() || unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    if !unprivileged_user_namespaces_allowed() {
+        eprintln!("unprivileged user namespaces are not permitted here: the unprivileged sandbox is not checked");
+        return;
+    }
+    let _serial = crate::sandbox_serial();
+    let dir = tempfile::tempdir().unwrap();
+    let open = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+    };
+    open(dir.path(), 0o755);
+    let binary = dir.path().join("suite");
+    std::fs::copy(std::env::current_exe().unwrap(), &binary).unwrap();
+    open(&binary, 0o755);
+    // Shared libraries outside the system's folders (the Rust standard library of a
+    // `-Cprefer-dynamic` build).
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let mut libraries: Vec<&str> = maps
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(5))
+        .filter(|path| path.contains(".so") && !["/lib", "/usr", "/etc"].iter().any(|p| path.starts_with(p)))
+        .collect();
+    libraries.dedup();
+    for library in libraries {
+        let copy = dir.path().join(Path::new(library).file_name().unwrap());
+        std::fs::copy(library, &copy).unwrap();
+        open(&copy, 0o755);
+    }
+    let mut command = std::process::Command::new(&binary);
+    command
+        .args(["sandbox_containment::", "--test-threads", "1", "--nocapture"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", dir.path())
+        .env("LD_LIBRARY_PATH", dir.path())
+        .env(CHILD, "1");
+    // SAFETY: plain system calls in the child before exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the module as nobody:\n{text}");
+    assert!(text.contains("test result: ok. 6 passed"), "{text}");
+    assert!(!text.contains("are not checked"), "every check ran unprivileged:\n{text}");
 }
