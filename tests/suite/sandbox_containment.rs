@@ -115,6 +115,26 @@ fn environment_network_and_outside_writes_are_unavailable() {
     );
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err(), "nothing reached the listener");
+    // The host's own address on its network, where it has one (a route is enough to learn
+    // it; no packet is sent).
+    let host_address = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|socket| socket.connect("192.0.2.1:9").and_then(|()| socket.local_addr()))
+        .map(|address| address.ip())
+        .ok()
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
+    if let Some(ip) = host_address {
+        let listener = TcpListener::bind("0.0.0.0:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_contained(
+            &format!("import socket\nsocket.create_connection(('{ip}', {port}), timeout=2)\n"),
+            |o| matches!(o, Outcome::Failed { .. }),
+            "a TCP connection to the host's network address",
+        );
+        listener.set_nonblocking(true).unwrap();
+        assert!(listener.accept().is_err(), "nothing reached the listener on {ip}");
+    } else {
+        eprintln!("no network address besides loopback: only loopback is checked");
+    }
     // Writes into every world-writable directory of the host land, at most, in the
     // program's own view: nothing appears on the host.
     let name = format!("divcollapse-escape-{}", std::process::id());
@@ -134,6 +154,15 @@ fn environment_network_and_outside_writes_are_unavailable() {
         "open('/root/escaped.txt', 'w').write('x')\n",
         |o| matches!(o, Outcome::Failed { exit_code: 1 }),
         "a write to the home of root",
+    );
+    // A setuid file: the bit can be set in the program's own file systems, which are
+    // mounted nosuid, and nothing lands on the host.
+    assert_contained(
+        "import os\nfor folder in ['/work', '/tmp']:\n    path = os.path.join(folder, 'su')\n\
+         \x20   open(path, 'w').write('#!/bin/sh\\n')\n    os.chmod(path, 0o4755)\n\
+         \x20   assert os.statvfs(folder).f_flag & os.ST_NOSUID, folder\n",
+        |o| matches!(o, Outcome::Passed),
+        "a setuid file",
     );
     // Temporary files work (a private, writable /tmp), as the study's harness lets them.
     assert_contained(
