@@ -12,8 +12,11 @@ produce and with the failures they make (fixed seed, same for both sides):
 
 Ours: `divcollapse correctness --task humaneval` (release), timed end to end, with
 `--workers 1` and with one worker per core. Reference: the authors' loop of
-scripts/compute_code_quality.py, `prepare_humaneval_execution` then
-`execute_code_with_tests` for every output, one program at a time. Both use the same
+scripts/compute_code_quality.py, `_strip_cot`, `prepare_humaneval_execution` then
+`execute_code_with_tests` for every output, one program at a time. The reference runs
+each program with the interpreter that runs this script (`sys.executable`); run it with
+the interpreter the sandbox uses (`/usr/bin/python3`) so that both sides start the same
+Python. Both use the same
 timeout (10 s; no program here comes near it). The labels of the two sides are compared.
 
 Run from the repository root with the reference environment:
@@ -25,6 +28,7 @@ Appends rows to analysis/benchmarks/results.csv.
 """
 
 import argparse
+import ast
 import gzip
 import json
 import os
@@ -58,15 +62,28 @@ def outputs_for(problem: dict, rng: random.Random) -> list[str]:
     return forms
 
 
+def reference_function(path: Path, name: str):
+    """One function of a reference module, compiled from its own source without importing
+    the module (`lighteval_diversity_metrics.py` imports torch at the top; `_strip_cot`
+    uses only `str`)."""
+    tree = ast.parse(path.read_text())
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    namespace: dict = {}
+    exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)
+    return namespace[name]
+
+
 def reference_labels(reference_src: Path, records: list[dict], by_prompt: dict, timeout: float) -> list[list[bool]]:
     sys.path.insert(0, str(reference_src / "src"))
     from evaluation.code_execution import execute_code_with_tests, prepare_humaneval_execution
 
+    # compute_code_quality.py passes every output through `_strip_cot` first.
+    strip_cot = reference_function(reference_src / "src/evaluation/lighteval_diversity_metrics.py", "_strip_cot")
     labels = []
     for record in records:
         problem = by_prompt[record["prompt"]]
         row = []
-        for completion in record["outputs"]:
+        for completion in map(strip_cot, record["outputs"]):
             code = prepare_humaneval_execution(prompt=problem["prompt"], completion=completion,
                                                test_code=problem["test"], entry_point=problem["entry_point"])
             passed, _ = execute_code_with_tests(code, timeout=timeout)

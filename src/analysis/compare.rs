@@ -11,8 +11,7 @@ use serde::Serialize;
 
 use super::per_prompt::PerPromptTable;
 use super::report::{field, interval_cells};
-use super::study::{StudyError, summarised_columns, task_seed};
-use crate::stats::bootstrap::nanmean_at;
+use super::study::{StudyError, paired_change, summarised_columns, task_seed};
 use crate::stats::{Bootstrap, BootstrapConfig, Interval};
 
 /// One metric on one task, condition against baseline.
@@ -46,26 +45,15 @@ pub fn compare_models(
     for task in table.tasks() {
         let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, &task), ..config });
         for column in summarised_columns(table) {
-            let Some((ids, arrays)) = table.aligned(&[condition, baseline], &task, &column)? else { continue };
-            let statistic = |idx: &[usize], out: &mut [f64]| {
-                let (after, before) = (nanmean_at(&arrays[0], idx), nanmean_at(&arrays[1], idx));
-                out.copy_from_slice(&[before, after, after - before, (after - before) / before * 100.0]);
-            };
-            let everything: Vec<usize> = (0..ids.len()).collect();
-            let mut point = [0.0; 4];
-            statistic(&everything, &mut point);
-            if ids.is_empty() || !point[2].is_finite() {
-                continue;
-            }
-            let intervals = bootstrap.intervals_or_points(ids.len(), 4, statistic)?;
+            let Some(paired) = paired_change(table, condition, baseline, &task, &column, &bootstrap)? else { continue };
             rows.push(ComparisonRow {
                 task: task.clone(),
                 metric: column,
-                n_prompts: ids.len(),
-                baseline: intervals[0],
-                condition: intervals[1],
-                change: intervals[2],
-                change_pct: intervals[3],
+                n_prompts: paired.n_prompts,
+                baseline: paired.before,
+                condition: paired.after,
+                change: paired.change,
+                change_pct: paired.change_pct,
             });
         }
     }

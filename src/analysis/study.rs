@@ -434,34 +434,71 @@ fn stage_changes(
             let bootstrap = Bootstrap::new(BootstrapConfig { seed: task_seed(config.seed, task), ..config });
             for checkpoint in &lineage.checkpoints {
                 let Some(parent) = checkpoint.parent.as_deref() else { continue };
-                let pair = [checkpoint.name.as_str(), parent];
-                let Some((ids, arrays)) = table.aligned(&pair, task, &column)? else { continue };
-                let n = ids.len();
-                let statistic = |idx: &[usize], out: &mut [f64]| {
-                    let (after, before) = (nanmean_at(&arrays[0], idx), nanmean_at(&arrays[1], idx));
-                    out[0] = after - before;
-                    out[1] = (after - before) / before * 100.0;
-                };
-                let everything: Vec<usize> = (0..n).collect();
-                let mut point = [0.0; 2];
-                statistic(&everything, &mut point);
-                if n == 0 || !point[0].is_finite() {
+                let Some(paired) = paired_change(table, &checkpoint.name, parent, task, &column, &bootstrap)? else {
                     continue;
-                }
-                let intervals = bootstrap.intervals_or_points(n, 2, statistic)?;
+                };
                 results.stage_changes.push(StageChangeRow {
                     model: checkpoint.name.clone(),
                     parent: parent.to_owned(),
                     task: task.clone(),
                     metric: column.clone(),
-                    n_prompts: n,
-                    change: intervals[0],
-                    change_pct: intervals[1],
+                    n_prompts: paired.n_prompts,
+                    change: paired.change,
+                    change_pct: paired.change_pct,
                 });
             }
         }
     }
     Ok(())
+}
+
+/// Two checkpoints' means of one column on one task over the prompts both have, and
+/// their change, each with a paired interval.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PairedChange {
+    /// Prompts both have.
+    pub n_prompts: usize,
+    /// The earlier (or baseline) checkpoint's mean.
+    pub before: Interval,
+    /// The later (or compared) checkpoint's mean.
+    pub after: Interval,
+    /// after − before.
+    pub change: Interval,
+    /// (after − before) / before · 100.
+    pub change_pct: Interval,
+}
+
+/// Checkpoint `after` against checkpoint `before` on `column` of `task`: both means over
+/// the prompts both have (NaN values dropped from each mean) and the change, resampled
+/// together at the same prompts (a paired interval). `None` when they share no prompt or
+/// the change is undefined.
+pub(crate) fn paired_change(
+    table: &PerPromptTable,
+    after: &str,
+    before: &str,
+    task: &str,
+    column: &str,
+    bootstrap: &Bootstrap,
+) -> Result<Option<PairedChange>, StudyError> {
+    let Some((ids, arrays)) = table.aligned(&[after, before], task, column)? else { return Ok(None) };
+    let statistic = |idx: &[usize], out: &mut [f64]| {
+        let (after, before) = (nanmean_at(&arrays[0], idx), nanmean_at(&arrays[1], idx));
+        out.copy_from_slice(&[after - before, (after - before) / before * 100.0, before, after]);
+    };
+    let everything: Vec<usize> = (0..ids.len()).collect();
+    let mut point = [0.0; 4];
+    statistic(&everything, &mut point);
+    if ids.is_empty() || !point[0].is_finite() {
+        return Ok(None);
+    }
+    let intervals = bootstrap.intervals_or_points(ids.len(), 4, statistic)?;
+    Ok(Some(PairedChange {
+        n_prompts: ids.len(),
+        change: intervals[0],
+        change_pct: intervals[1],
+        before: intervals[2],
+        after: intervals[3],
+    }))
 }
 
 fn attribution(
