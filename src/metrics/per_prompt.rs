@@ -190,10 +190,6 @@ pub struct PromptScores {
     pub input_id: String,
     /// Number of outputs scored.
     pub n_outputs: usize,
-    /// Mean output length in words: Python's `len(o.split())` over the outputs as scored
-    /// (think-stripped), for the length-against-diversity table (the paper's Table 16).
-    #[serde(default)]
-    pub mean_words: Option<f64>,
     /// `D_EAD`.
     pub ead: Option<f64>,
     /// `EAD_1..EAD_5`.
@@ -220,6 +216,10 @@ pub struct PromptScores {
     /// Vendi score of the code embeddings (the quality-filtered variant; `None` below two).
     #[serde(default)]
     pub code_vendi: Option<f64>,
+    /// Mean output length in words: Python's `len(o.split())` over the outputs as scored
+    /// (think-stripped), for the length-against-diversity table (the paper's Table 16).
+    #[serde(default)]
+    pub mean_words: Option<f64>,
     /// The metrics beyond the study ([`super::extended`]): column → value, only the
     /// columns computed.
     #[serde(flatten)]
@@ -564,7 +564,6 @@ pub const STUDY_SCORE_COLUMNS: [&str; 19] = [
     "task",
     "input_id",
     "n_outputs",
-    "mean_words",
     "ead",
     "ead_1",
     "ead_2",
@@ -579,6 +578,7 @@ pub const STUDY_SCORE_COLUMNS: [&str; 19] = [
     "parseability_rate",
     "code_sbert",
     "code_vendi",
+    "mean_words",
 ];
 
 /// The extension columns present in any row, in column order.
@@ -595,9 +595,9 @@ pub fn extended_columns<'a>(rows: impl IntoIterator<Item = &'a PromptScores>) ->
     columns
 }
 
-/// The per-prompt table as a frame: `model, task, input_id, n_outputs, mean_words, ead, ead_1..ead_5,
+/// The per-prompt table as a frame: `model, task, input_id, n_outputs, ead, ead_1..ead_5,
 /// sbert, vendi, nli, ast_pairwise, ast_distinct, parseability_rate, code_sbert,
-/// code_vendi`, then the extension columns any row has, sorted (nulls for metrics not
+/// code_vendi, mean_words`, then the extension columns any row has, sorted (nulls for metrics not
 /// computed).
 pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     let text = |f: fn(&PromptScores) -> &str| rows.iter().map(f).collect::<Vec<_>>();
@@ -606,7 +606,6 @@ pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
         Column::new("task".into(), text(|r| &r.task)),
         Column::new("input_id".into(), text(|r| &r.input_id)),
         Column::new("n_outputs".into(), rows.iter().map(|r| r.n_outputs as u64).collect::<Vec<_>>()),
-        Column::new("mean_words".into(), rows.iter().map(|r| r.mean_words).collect::<Vec<_>>()),
         Column::new("ead".into(), rows.iter().map(|r| r.ead).collect::<Vec<_>>()),
     ];
     for n in 0..5 {
@@ -621,6 +620,7 @@ pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     columns.push(Column::new("parseability_rate".into(), rows.iter().map(|r| r.parseability_rate).collect::<Vec<_>>()));
     columns.push(Column::new("code_sbert".into(), rows.iter().map(|r| r.code_sbert).collect::<Vec<_>>()));
     columns.push(Column::new("code_vendi".into(), rows.iter().map(|r| r.code_vendi).collect::<Vec<_>>()));
+    columns.push(Column::new("mean_words".into(), rows.iter().map(|r| r.mean_words).collect::<Vec<_>>()));
     for column in extended_columns(rows) {
         let values: Vec<Option<f64>> = rows.iter().map(|r| r.extended.get(&column).copied().flatten()).collect();
         columns.push(Column::new(column.into(), values));
