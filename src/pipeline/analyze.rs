@@ -126,6 +126,12 @@ pub fn analyze_lineage<B: Backend>(
             .parameter("vendi_orders", orders.join(","))
             .parameter("class_threshold", settings.extended.class_threshold);
     }
+    // The quality tables are read before the long measuring, so a bad one fails at once.
+    let quality_tables: Vec<PathBuf> = lineage.quality.iter().chain(&settings.quality).cloned().collect();
+    for path in &quality_tables {
+        provenance = provenance.input(format!("quality table {}", path.display()), hash_file(path)?);
+    }
+    let quality = read_quality_tables(&quality_tables, &lineage)?;
     let table = match &settings.per_prompt {
         Some(csv) => {
             provenance = provenance.input("per_prompt", hash_file(csv)?);
@@ -158,11 +164,7 @@ pub fn analyze_lineage<B: Backend>(
         );
     }
     let mut results = run_study(&lineage, &table, config)?;
-    let quality_tables: Vec<PathBuf> = lineage.quality.iter().chain(&settings.quality).cloned().collect();
-    for path in &quality_tables {
-        provenance = provenance.input(format!("quality table {}", path.display()), hash_file(path)?);
-    }
-    results.quality = read_quality_tables(&quality_tables, &lineage)?;
+    results.quality = quality;
     // The passes over run files that need the encoder beside the per-prompt frame.
     if !settings.homogeneity.is_empty() || settings.curves {
         let encoder = LoadedEncoder::<B>::load(&settings.models.encoder_dir()?, device)?;

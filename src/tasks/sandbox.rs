@@ -158,12 +158,6 @@ impl Sandbox {
         Self { limits, python, root, namespaces }
     }
 
-    /// Whether programs run as the unprivileged sandbox user in their own network and
-    /// mount namespaces (the tool runs as root and the kernel permits namespaces).
-    pub fn drops_privileges(&self) -> bool {
-        self.root && self.namespaces
-    }
-
     /// The user id sandboxed programs run as on the host: `nobody` as root, else the
     /// invoking user.
     pub fn program_uid(&self) -> u32 {
@@ -294,12 +288,7 @@ impl Sandbox {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut limits = self.limits;
-        if !self.root {
-            // Without a user of its own the process limit counts every process of this
-            // user, so it is set above what is already running.
-            limits.processes += tasks_of_current_user();
-        }
+        let limits = limits_for(self.limits, self.root);
         let root = self.root;
         // SAFETY: the closure runs in the forked child before exec and only makes
         // async-signal-safe system calls (no allocation, no locks: every path was
@@ -376,6 +365,15 @@ impl ExitWatch {
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut poll, 1, millis) };
     }
+}
+
+/// The limits a child starts with: without root (no user of its own), the process limit
+/// counts every process of this user, so it is set above what is already running.
+fn limits_for(mut limits: SandboxLimits, root: bool) -> SandboxLimits {
+    if !root {
+        limits.processes += tasks_of_current_user();
+    }
+    limits
 }
 
 /// Processes and threads of the current user (from `/proc`), which `RLIMIT_NPROC` counts.
@@ -471,10 +469,7 @@ fn namespaces_work(root: bool) -> bool {
         let directory = tempfile::Builder::new().prefix("divcollapse-sandbox-").tempdir().map_err(|e| e.to_string())?;
         std::fs::write(directory.path().join("program.py"), "").map_err(|e| e.to_string())?;
         let plan = RootPlan::new(directory.path(), !root)?;
-        let mut limits = SandboxLimits::default();
-        if !root {
-            limits.processes += tasks_of_current_user();
-        }
+        let limits = limits_for(SandboxLimits::default(), root);
         let mut command = Command::new("true");
         command.current_dir(directory.path()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         // SAFETY: the closure only makes system calls on prepared paths (see `isolate_child`).
