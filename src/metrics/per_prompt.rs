@@ -596,8 +596,8 @@ pub fn extended_columns<'a>(rows: impl IntoIterator<Item = &'a PromptScores>) ->
 }
 
 /// The per-prompt table as a frame: `model, task, input_id, n_outputs, ead, ead_1..ead_5,
-/// sbert, vendi, nli, ast_pairwise, ast_distinct, parseability_rate, code_sbert,
-/// code_vendi, mean_words`, then the extension columns any row has, sorted (nulls for metrics not
+/// sbert, vendi, nli, mean_words, ast_pairwise, ast_distinct, parseability_rate,
+/// code_sbert, code_vendi`, then the extension columns any row has, sorted (nulls for metrics not
 /// computed).
 pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     let text = |f: fn(&PromptScores) -> &str| rows.iter().map(f).collect::<Vec<_>>();
@@ -615,12 +615,12 @@ pub fn scores_frame(rows: &[PromptScores]) -> PolarsResult<DataFrame> {
     columns.push(Column::new("sbert".into(), rows.iter().map(|r| r.sbert).collect::<Vec<_>>()));
     columns.push(Column::new("vendi".into(), rows.iter().map(|r| r.vendi).collect::<Vec<_>>()));
     columns.push(Column::new("nli".into(), rows.iter().map(|r| r.nli).collect::<Vec<_>>()));
+    columns.push(Column::new("mean_words".into(), rows.iter().map(|r| r.mean_words).collect::<Vec<_>>()));
     columns.push(Column::new("ast_pairwise".into(), rows.iter().map(|r| r.ast_pairwise).collect::<Vec<_>>()));
     columns.push(Column::new("ast_distinct".into(), rows.iter().map(|r| r.ast_distinct).collect::<Vec<_>>()));
     columns.push(Column::new("parseability_rate".into(), rows.iter().map(|r| r.parseability_rate).collect::<Vec<_>>()));
     columns.push(Column::new("code_sbert".into(), rows.iter().map(|r| r.code_sbert).collect::<Vec<_>>()));
     columns.push(Column::new("code_vendi".into(), rows.iter().map(|r| r.code_vendi).collect::<Vec<_>>()));
-    columns.push(Column::new("mean_words".into(), rows.iter().map(|r| r.mean_words).collect::<Vec<_>>()));
     for column in extended_columns(rows) {
         let values: Vec<Option<f64>> = rows.iter().map(|r| r.extended.get(&column).copied().flatten()).collect();
         columns.push(Column::new(column.into(), values));
